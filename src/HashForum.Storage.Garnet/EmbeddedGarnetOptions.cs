@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace HashForum.Storage.Garnet;
+
+/// <summary>Settings of the embedded Garnet server, bound from <c>HashForum:Store:Embedded</c>.</summary>
+public sealed class EmbeddedGarnetOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "HashForum:Store:Embedded";
+
+    /// <summary>Loopback port to listen on; 0 picks a free one. The server listens on 127.0.0.1 only.</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>
+    /// Memory for the main log (Garnet's <c>--memory</c>); records beyond it go to disk in the data folder.
+    /// </summary>
+    [Required]
+    public string Memory { get; set; } = "1g";
+
+    /// <summary>Initial size of Garnet's hash index (<c>--index</c>); it grows up to <see cref="IndexMax"/>.</summary>
+    [Required]
+    public string Index { get; set; } = "64m";
+
+    /// <summary>Largest size of Garnet's hash index (<c>--index-max-size</c>).</summary>
+    [Required]
+    public string IndexMax { get; set; } = "1g";
+}

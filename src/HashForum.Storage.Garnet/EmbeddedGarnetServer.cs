@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Garnet;
+using HashForum.Storage.Garnet.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HashForum.Storage.Garnet;
+
+/// <summary>
+/// Microsoft.Garnet hosted in-process on 127.0.0.1, keeping its data in a folder; the storage code reaches it over
+/// RESP like any Redis, so there is one storage code path. Settings that matter (found on this project's machines):
+/// <list type="bullet">
+/// <item><c>--lua --lua-transaction-mode</c>: without transaction mode scripts are not atomic.</item>
+/// <item><c>--device-type RandomAccess</c>: the default native device crashes on Debian 12's glibc.</item>
+/// <item><c>--storage-tier --logdir</c>: without tiering, data beyond the memory budget is dropped silently.</item>
+/// <item><c>--aof --aof-commit-freq 0 --aof-commit-wait</c>: an acknowledged write is on disk, so it survives a
+/// crash; <c>--recover</c> replays it at the next start.</item>
+/// </list>
+/// </summary>
+internal sealed class EmbeddedGarnetServer : IEmbeddedStoreServer, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly string _dataPath;
+    private readonly EmbeddedGarnetOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private GarnetServer? _server;
+    private string? _configuration;
+
+    public EmbeddedGarnetServer(string dataPath, EmbeddedGarnetOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataPath);
+        ArgumentNullException.ThrowIfNull(options);
+        _dataPath = Path.GetFullPath(dataPath);
+        _options = options;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+    }
+
+    /// <summary>The port the server listens on (0 before start).</summary>
+    public int Port { get; private set; }
+
+    public string EnsureStarted()
+    {
+        lock (_lock)
+        {
+            if (_configuration is not null)
+            {
+                return _configuration;
+            }
+
+            var logDir = Path.Combine(_dataPath, "log");
+            var checkpointDir = Path.Combine(_dataPath, "checkpoints");
+            Directory.CreateDirectory(logDir);
+            Directory.CreateDirectory(checkpointDir);
+            var port = _options.Port != 0 ? _options.Port : FreeLoopbackPort();
+            string[] args =
+            [
+                "--bind", "127.0.0.1",
+                "--port", port.ToString(CultureInfo.InvariantCulture),
+                "--lua", "--lua-transaction-mode",
+                "--device-type", "RandomAccess",
+                "--storage-tier", "--logdir", logDir, "--checkpointdir", checkpointDir,
+                "--aof", "--aof-commit-freq", "0", "--aof-commit-wait",
+                "--recover",
+                "--memory", _options.Memory,
+                "--index", _options.Index,
+                "--index-max-size", _options.IndexMax,
+                "-q",
+            ];
+            var logger = _loggerFactory.CreateLogger("HashForum.Storage.Garnet");
+            GarnetLog.Starting(logger, _dataPath, port);
+            var server = new GarnetServer(args, _loggerFactory, cleanupDir: false);
+            try
+            {
+                server.Start();
+            }
+            catch
+            {
+                server.Dispose();
+                throw;
+            }
+
+            _server = server;
+            Port = port;
+            _configuration = "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
+            return _configuration;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _server?.Dispose(deleteDir: false);
+            _server = null;
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,578 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace HashForum.Storage.Internal;
+
+/// <summary>
+/// <see cref="IHashStore"/> on StackExchange.Redis. The same code runs against a single Redis, a Redis Cluster and
+/// the embedded Garnet: every command and script touches one partition's hash tag only.
+/// </summary>
+internal sealed class RedisHashStore : IHashStore
+{
+    private const int MaxLabels = 32;
+    private const int MaxLabelLength = 64;
+    private const int MaxNoteLength = 4096;
+    private const int MaxReferenceLength = 512;
+    private const int MaxMemberLength = 128;
+
+    /// <summary>Records per round of a bulk write: bounds the commands in flight.</summary>
+    private const int BulkChunk = 8192;
+
+    /// <summary>Record numbers per HMGET of a load, and HMGETs in flight.</summary>
+    private const int LoadChunk = 1024;
+    private const int LoadInFlight = 16;
+
+    private readonly IDatabase _db;
+    private readonly ISubscriber _subscriber;
+    private readonly HashForumStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _endpoints;
+    private readonly RedisChannel _channel = RedisChannel.Literal(StoreKeys.ChangesChannel);
+    private volatile int _partitions;
+
+    public RedisHashStore(StoreConnection connection, HashForumStoreOptions options, TimeProvider? time = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        _db = connection.Multiplexer.GetDatabase();
+        _subscriber = connection.Multiplexer.GetSubscriber();
+        _endpoints = connection.Endpoints;
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Calls <paramref name="wake"/> on every change notification (StackExchange.Redis resubscribes after reconnects).</summary>
+    public Task SubscribeAsync(Action wake) =>
+        Guard(() => _subscriber.SubscribeAsync(_channel, (_, _) => wake()));
+
+    /// <summary>
+    /// The partition count: the one stored in the store, or the configured one, stored now (SET NX) if the store is new.
+    /// </summary>
+    public async Task<int> GetPartitionsAsync()
+    {
+        if (_partitions > 0)
+        {
+            return _partitions;
+        }
+
+        // Racing first calls do the same idempotent SET NX + GET and agree on the answer: no lock needed.
+        var configured = _options.Partitions;
+        await Guard(() => _db.StringSetAsync(StoreKeys.PartitionsKey, configured, when: When.NotExists)).ConfigureAwait(false);
+        var stored = (int)(long)await Guard(() => _db.StringGetAsync(StoreKeys.PartitionsKey)).ConfigureAwait(false);
+        if (stored is < 1 or > RecordIds.MaxPartitions)
+        {
+            throw new InvalidOperationException($"The store says it has {stored} partitions; that is not a HashForum store.");
+        }
+
+        if (stored != configured)
+        {
+            StorageLog.PartitionMismatch(_logger, stored, configured);
+        }
+
+        _partitions = stored;
+        return stored;
+    }
+
+    public async Task<ContributeResult> ContributeAsync(Contribution contribution, CancellationToken cancellationToken = default)
+    {
+        var results = await ContributeManyAsync([contribution], cancellationToken).ConfigureAwait(false);
+        var record = await GetAsync(results[0].Id, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Record {results[0].Id} vanished right after it was written.");
+        return new ContributeResult(record, results[0].Created);
+    }
+
+    public async Task<IReadOnlyList<BulkContributeResult>> ContributeManyAsync(
+        IReadOnlyList<Contribution> contributions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contributions);
+        var partitions = await GetPartitionsAsync().ConfigureAwait(false);
+        var items = new Item[contributions.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = Item.From(contributions[i], partitions);
+        }
+
+        var results = new BulkContributeResult[items.Length];
+        for (var start = 0; start < items.Length; start += BulkChunk)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var count = Math.Min(BulkChunk, items.Length - start);
+            await Guard(() => WriteChunkAsync(items, start, count, results, partitions)).ConfigureAwait(false);
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// One pipelined round: check which items exist (HGET), take a range of record numbers per partition for the
+    /// rest (one INCRBY each), run the contribute script for each, then wake followers once per partition touched.
+    /// The script checks existence again, so a race with another writer only wastes a record number.
+    /// </summary>
+    private async Task WriteChunkAsync(Item[] all, int start, int count, BulkContributeResult[] results, int partitions)
+    {
+        var existing = new Task<RedisValue>[count];
+        for (var i = 0; i < count; i++)
+        {
+            existing[i] = _db.HashGetAsync(all[start + i].ValueKey, all[start + i].Member);
+        }
+
+        await Task.WhenAll(existing).ConfigureAwait(false);
+
+        // Duplicates within the chunk: only the first of each (signal, value, member) is written.
+        var firstOf = new Dictionary<(RedisKey, string), int>();
+        var needed = new int[partitions];
+        for (var i = 0; i < count; i++)
+        {
+            var item = all[start + i];
+            if (existing[i].Result.IsNull && firstOf.TryAdd((item.ValueKey, item.Member), i))
+            {
+                needed[item.Partition]++;
+            }
+        }
+
+        var ranges = new Task<long>?[partitions];
+        for (var p = 0; p < partitions; p++)
+        {
+            if (needed[p] > 0)
+            {
+                ranges[p] = _db.StringIncrementAsync(StoreKeys.Ids(p), needed[p]);
+            }
+        }
+
+        var next = new long[partitions];
+        for (var p = 0; p < partitions; p++)
+        {
+            if (ranges[p] is { } range)
+            {
+                next[p] = await range.ConfigureAwait(false) - needed[p] + 1;
+            }
+        }
+
+        var now = Now();
+        var logLength = _options.ChangeLogLength.ToString(CultureInfo.InvariantCulture);
+        var writes = new Task<RedisResult>?[count];
+        for (var i = 0; i < count; i++)
+        {
+            var item = all[start + i];
+            if (!existing[i].Result.IsNull || firstOf[(item.ValueKey, item.Member)] != i)
+            {
+                continue;
+            }
+
+            var id = RecordIds.Compose(next[item.Partition]++, item.Partition);
+            var idText = id.ToString(CultureInfo.InvariantCulture);
+            writes[i] = _db.ScriptEvaluateAsync(
+                StoreScripts.Contribute,
+                [item.ValueKey, StoreKeys.Record(id), StoreKeys.Active(item.Partition), StoreKeys.Sequence(item.Partition), StoreKeys.Log(item.Partition)],
+                [item.Member, idText, item.SignalName, item.Value, item.ActEntry, now, item.Quality, item.Labels, item.Note, item.Reference, logLength]);
+        }
+
+        var touched = new bool[partitions];
+        for (var i = 0; i < count; i++)
+        {
+            if (writes[i] is not { } write)
+            {
+                continue;
+            }
+
+            var reply = (RedisResult[])(await write.ConfigureAwait(false))!;
+            var created = (long)reply[0] == 1;
+            results[start + i] = new BulkContributeResult(long.Parse((string)reply[1]!, CultureInfo.InvariantCulture), created);
+            touched[all[start + i].Partition] |= created;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            if (writes[i] is null)
+            {
+                var item = all[start + i];
+                var id = existing[i].Result.IsNull
+                    ? results[start + firstOf[(item.ValueKey, item.Member)]].Id
+                    : (long)existing[i].Result;
+                results[start + i] = new BulkContributeResult(id, false);
+            }
+        }
+
+        await PublishAsync(touched).ConfigureAwait(false);
+    }
+
+    private Task PublishAsync(bool[] touched)
+    {
+        var tasks = new List<Task>();
+        for (var p = 0; p < touched.Length; p++)
+        {
+            if (touched[p])
+            {
+                tasks.Add(PublishAsync(p));
+            }
+        }
+
+        return Task.WhenAll(tasks);
+    }
+
+    /// <summary>The wake-up is an optimisation (followers also poll): a failed publish is not a failed write.</summary>
+    private async Task PublishAsync(int partition)
+    {
+        try
+        {
+            await _subscriber.PublishAsync(_channel, partition).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+        }
+    }
+
+    public async Task<HashRecord?> GetAsync(long id, CancellationToken cancellationToken = default)
+    {
+        var partitions = await GetPartitionsAsync().ConfigureAwait(false);
+        if (!RecordIds.IsValid(id, partitions))
+        {
+            return null;
+        }
+
+        var fields = await Guard(() => _db.HashGetAllAsync(StoreKeys.Record(id))).ConfigureAwait(false);
+        return RecordFields.Parse(fields);
+    }
+
+    public async Task<IReadOnlyList<HashRecord>> FindByValueAsync(SignalType signal, string value, CancellationToken cancellationToken = default)
+    {
+        var partitions = await GetPartitionsAsync().ConfigureAwait(false);
+        var canonical = signal.NormalizeValue(value);
+        var partition = RecordIds.PartitionOfValue(signal, canonical, partitions);
+        var ids = await Guard(() => _db.HashValuesAsync(StoreKeys.Value(partition, signal, canonical))).ConfigureAwait(false);
+        var reads = ids.Select(id => _db.HashGetAllAsync(StoreKeys.Record((long)id))).ToArray();
+        var records = await Guard(() => Task.WhenAll(reads)).ConfigureAwait(false);
+        return [.. records.Select(RecordFields.Parse).OfType<HashRecord>().OrderBy(r => r.Id)];
+    }
+
+    public async Task<HashRecord?> RetractAsync(long id, string member, CancellationToken cancellationToken = default)
+    {
+        var partitions = await GetPartitionsAsync().ConfigureAwait(false);
+        ValidateMember(member);
+        if (!RecordIds.IsValid(id, partitions))
+        {
+            return null;
+        }
+
+        var p = RecordIds.PartitionOf(id);
+        return await MutateAsync(
+            id,
+            StoreScripts.Retract,
+            [StoreKeys.Record(id), StoreKeys.Active(p), StoreKeys.Sequence(p), StoreKeys.Log(p)],
+            [id, member, Now(), _options.ChangeLogLength]).ConfigureAwait(false);
+    }
+
+    public async Task<HashRecord?> RelabelAsync(long id, IReadOnlyList<string> labels, CancellationToken cancellationToken = default)
+    {
+        var partitions = await GetPartitionsAsync().ConfigureAwait(false);
+        var joined = JoinLabels(labels);
+        if (!RecordIds.IsValid(id, partitions))
+        {
+            return null;
+        }
+
+        var p = RecordIds.PartitionOf(id);
+        return await MutateAsync(
+            id,
+            StoreScripts.Relabel,
+            [StoreKeys.Record(id), StoreKeys.Sequence(p), StoreKeys.Log(p)],
+            [id, joined, Now(), _options.ChangeLogLength]).ConfigureAwait(false);
+    }
+
+    public async Task<HashRecord?> SetFeedbackAsync(long id, string member, FeedbackOpinion opinion, CancellationToken cancellationToken = default)
+    {
+        var partitions = await GetPartitionsAsync().ConfigureAwait(false);
+        ValidateMember(member);
+        var code = opinion switch
+        {
+            FeedbackOpinion.None => "-",
+            FeedbackOpinion.Positive => "p",
+            FeedbackOpinion.Negative => "n",
+            _ => throw new ArgumentOutOfRangeException(nameof(opinion), opinion, "Feedback is None, Positive or Negative."),
+        };
+        if (!RecordIds.IsValid(id, partitions))
+        {
+            return null;
+        }
+
+        var p = RecordIds.PartitionOf(id);
+        return await MutateAsync(
+            id,
+            StoreScripts.Feedback,
+            [StoreKeys.Record(id), StoreKeys.Feedback(id), StoreKeys.Sequence(p), StoreKeys.Log(p)],
+            [id, member, code, Now(), _options.ChangeLogLength]).ConfigureAwait(false);
+    }
+
+    private async Task<HashRecord?> MutateAsync(long id, string script, RedisKey[] keys, RedisValue[] values)
+    {
+        var reply = (RedisResult[])(await Guard(() => _db.ScriptEvaluateAsync(script, keys, values)).ConfigureAwait(false))!;
+        var outcome = (long)reply[0];
+        if (outcome < 0)
+        {
+            return null;
+        }
+
+        if (outcome > 0)
+        {
+            await PublishAsync(RecordIds.PartitionOf(id)).ConfigureAwait(false);
+        }
+
+        return await GetAsync(id).ConfigureAwait(false);
+    }
+
+    public async Task<StoreCursor> GetHeadAsync(CancellationToken cancellationToken = default)
+    {
+        var partitions = await GetPartitionsAsync().ConfigureAwait(false);
+        var reads = new Task<RedisValue>[partitions];
+        for (var p = 0; p < partitions; p++)
+        {
+            reads[p] = _db.StringGetAsync(StoreKeys.Sequence(p));
+        }
+
+        var values = await Guard(() => Task.WhenAll(reads)).ConfigureAwait(false);
+        return new StoreCursor([.. values.Select(v => v.IsNull ? 0L : (long)v)]);
+    }
+
+    public async Task<ChangeBatch> ReadChangesAsync(StoreCursor after, int maxPerPartition = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(after);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPerPartition, 1);
+        var partitions = await GetPartitionsAsync().ConfigureAwait(false);
+        if (after.Partitions != partitions)
+        {
+            throw new ArgumentException($"The cursor covers {after.Partitions} partitions; the store has {partitions}.", nameof(after));
+        }
+
+        var heads = new Task<RedisValue>[partitions];
+        var pages = new Task<RedisValue[]>[partitions];
+        for (var p = 0; p < partitions; p++)
+        {
+            // Head first: an entry written between the two reads is then simply read next time.
+            heads[p] = _db.StringGetAsync(StoreKeys.Sequence(p));
+            pages[p] = _db.SortedSetRangeByScoreAsync(StoreKeys.Log(p), after[p], double.PositiveInfinity, Exclude.Start, Order.Ascending, 0, maxPerPartition);
+        }
+
+        await Guard(() => Task.WhenAll(Task.WhenAll(heads), Task.WhenAll(pages))).ConfigureAwait(false);
+        var cursor = after.ToArray();
+        var entries = new List<ChangeEntry>();
+        var more = false;
+        for (var p = 0; p < partitions; p++)
+        {
+            var head = heads[p].Result.IsNull ? 0L : (long)heads[p].Result;
+            var page = pages[p].Result;
+            if (head < after[p])
+            {
+                return new ChangeBatch([], after, reloadRequired: true, more: false); // the store went back in time
+            }
+
+            if (page.Length == 0)
+            {
+                if (head > after[p])
+                {
+                    return new ChangeBatch([], after, reloadRequired: true, more: false); // log gone or trimmed past us
+                }
+
+                continue;
+            }
+
+            var first = ChangeLogFormat.Parse(p, page[0]!);
+            if (first.Sequence != after[p] + 1)
+            {
+                return new ChangeBatch([], after, reloadRequired: true, more: false); // trimmed past us
+            }
+
+            entries.Add(first);
+            for (var i = 1; i < page.Length; i++)
+            {
+                entries.Add(ChangeLogFormat.Parse(p, page[i]!));
+            }
+
+            cursor[p] = entries[^1].Sequence;
+            more |= page.Length == maxPerPartition;
+        }
+
+        return new ChangeBatch(entries, new StoreCursor(cursor), reloadRequired: false, more);
+    }
+
+    public async Task<StoreCursor> LoadActiveAsync(IChangeSink sink, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        var stopwatch = Stopwatch.StartNew();
+        StorageLog.LoadStarted(_logger);
+        var head = await GetHeadAsync(cancellationToken).ConfigureAwait(false);
+        var partitions = head.Partitions;
+        var counters = new Task<RedisValue>[partitions];
+        for (var p = 0; p < partitions; p++)
+        {
+            counters[p] = _db.StringGetAsync(StoreKeys.Ids(p));
+        }
+
+        await Guard(() => Task.WhenAll(counters)).ConfigureAwait(false);
+
+        // Record numbers 1..counter of each partition, read from the active-records hash in HMGETs of LoadChunk
+        // fields, LoadInFlight at a time, handed to the sink in order: memory stays bounded whatever the size.
+        var chunks = new List<(int Partition, long From, int Count)>();
+        for (var p = 0; p < partitions; p++)
+        {
+            var last = counters[p].Result.IsNull ? 0L : (long)counters[p].Result;
+            for (var n = 1L; n <= last; n += LoadChunk)
+            {
+                chunks.Add((p, n, (int)Math.Min(LoadChunk, last - n + 1)));
+            }
+        }
+
+        sink.BeginLoad();
+        var inFlight = new Queue<(int Partition, Task<RedisValue[]> Read, long[] Ids)>();
+        var next = 0;
+        long loaded = 0;
+        var batch = new ChangeEntry[LoadChunk];
+        while (next < chunks.Count || inFlight.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            while (next < chunks.Count && inFlight.Count < LoadInFlight)
+            {
+                var (p, from, count) = chunks[next++];
+                var ids = new long[count];
+                var fields = new RedisValue[count];
+                for (var i = 0; i < count; i++)
+                {
+                    ids[i] = RecordIds.Compose(from + i, p);
+                    fields[i] = ids[i];
+                }
+
+                inFlight.Enqueue((p, _db.HashGetAsync(StoreKeys.Active(p), fields), ids));
+            }
+
+            var (partition, read, readIds) = inFlight.Dequeue();
+            var values = await Guard(() => read).ConfigureAwait(false);
+            var filled = 0;
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (!values[i].IsNull)
+                {
+                    batch[filled++] = ActiveEntry.Decode(partition, readIds[i], values[i]);
+                }
+            }
+
+            sink.Load(batch.AsSpan(0, filled));
+            loaded += filled;
+        }
+
+        sink.EndLoad();
+        StorageLog.LoadCompleted(_logger, loaded, stopwatch.ElapsedMilliseconds);
+        return head;
+    }
+
+    private string Now() => _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+
+    private async Task<T> Guard<T>(Func<Task<T>> operation)
+    {
+        try
+        {
+            return await operation().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        {
+            throw new StoreUnavailableException(
+                $"The record store at {_endpoints} is unreachable ({ex.GetType().Name}); writes are refused until it returns.", ex);
+        }
+    }
+
+    private async Task Guard(Func<Task> operation) =>
+        await Guard(async () =>
+        {
+            await operation().ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+
+    internal static void ValidateMember(string member)
+    {
+        if (string.IsNullOrWhiteSpace(member) || member.Length > MaxMemberLength || member.Any(char.IsControl))
+        {
+            throw new ArgumentException($"A member id is 1 to {MaxMemberLength} printable characters.", nameof(member));
+        }
+    }
+
+    internal static string JoinLabels(IReadOnlyList<string>? labels)
+    {
+        if (labels is null || labels.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        if (labels.Count > MaxLabels)
+        {
+            throw new ArgumentException($"At most {MaxLabels} labels; got {labels.Count}.", nameof(labels));
+        }
+
+        foreach (var label in labels)
+        {
+            if (string.IsNullOrWhiteSpace(label) || label.Length > MaxLabelLength || label.Contains(',', StringComparison.Ordinal) || label.Any(char.IsControl))
+            {
+                throw new ArgumentException($"A label is 1 to {MaxLabelLength} printable characters, no comma; got '{label}'.", nameof(labels));
+            }
+        }
+
+        return string.Join(',', labels.Distinct(StringComparer.Ordinal));
+    }
+
+    /// <summary>A validated contribution with its keys and arguments worked out.</summary>
+    private readonly struct Item
+    {
+        public required int Partition { get; init; }
+        public required RedisKey ValueKey { get; init; }
+        public required string Member { get; init; }
+        public required string SignalName { get; init; }
+        public required string Value { get; init; }
+        public required byte[] ActEntry { get; init; }
+        public required string Quality { get; init; }
+        public required string Labels { get; init; }
+        public required string Note { get; init; }
+        public required string Reference { get; init; }
+
+        public static Item From(Contribution c, int partitions)
+        {
+            ArgumentNullException.ThrowIfNull(c);
+            if (!Enum.IsDefined(c.Signal))
+            {
+                throw new ArgumentException($"Unknown signal type {(int)c.Signal}.", nameof(c));
+            }
+
+            ValidateMember(c.Member);
+            var value = c.Signal.NormalizeValue(c.Value);
+            if (c.Quality is { } q && (c.Signal != SignalType.Pdq || q is < 0 or > 100))
+            {
+                throw new ArgumentException("Quality is 0 to 100, and only for pdq.", nameof(c));
+            }
+
+            if (c.Note is { Length: > MaxNoteLength })
+            {
+                throw new ArgumentException($"A note is at most {MaxNoteLength} characters.", nameof(c));
+            }
+
+            if (c.Reference is { Length: > MaxReferenceLength })
+            {
+                throw new ArgumentException($"A reference is at most {MaxReferenceLength} characters.", nameof(c));
+            }
+
+            var partition = RecordIds.PartitionOfValue(c.Signal, value, partitions);
+            return new Item
+            {
+                Partition = partition,
+                ValueKey = StoreKeys.Value(partition, c.Signal, value),
+                Member = c.Member,
+                SignalName = c.Signal.ToWireName(),
+                Value = value,
+                ActEntry = ActiveEntry.Encode(c.Signal, value),
+                Quality = c.Quality?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+                Labels = JoinLabels(c.Labels),
+                Note = c.Note ?? string.Empty,
+                Reference = c.Reference ?? string.Empty,
+            };
+        }
+    }
+}

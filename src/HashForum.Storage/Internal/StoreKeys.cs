@@ -1,0 +1,49 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace HashForum.Storage.Internal;
+
+/// <summary>
+/// The key layout, in one place. Every key starts with <see cref="Prefix"/> (a version, so that a future layout can
+/// live beside this one) and carries a hash tag: <c>{pN}</c> for partition N, so every script and multi-key command
+/// of a partition stays in one Redis Cluster slot. Later areas take their own tags (<c>{member:...}</c>,
+/// <c>{audit}</c>) under the same prefix.
+/// </summary>
+/// <remarks>
+/// <code>
+/// hf:v1:{meta}:partitions          string  partition count, fixed when the store is first used
+/// hf:v1:{pN}:ids                   string  counter of record numbers in partition N (id = n * 1024 + N)
+/// hf:v1:{pN}:seq                   string  last change sequence number of partition N
+/// hf:v1:{pN}:log                   zset    change log: score = seq, member = "seq|kind|id|signal|value"
+/// hf:v1:{pN}:rec:ID                hash    the record
+/// hf:v1:{pN}:fb:ID                 hash    member -> feedback opinion (p / n)
+/// hf:v1:{pN}:val:SIGNAL:VALUE      hash    member -> id: exact lookup and idempotency, no scan
+/// hf:v1:{pN}:act                   hash    id -> signal code + raw value bytes, active records only (start-up load)
+/// channel hf:v1:changes            publish/subscribe wake-up; the message is the partition number
+/// </code>
+/// </remarks>
+internal static class StoreKeys
+{
+    public const string Prefix = "hf:v1:";
+    public const string PartitionsKey = Prefix + "{meta}:partitions";
+    public const string ChangesChannel = Prefix + "changes";
+
+    public static string Tag(int partition) => Prefix + "{p" + partition.ToString(CultureInfo.InvariantCulture) + "}:";
+
+    public static RedisKey Ids(int partition) => Tag(partition) + "ids";
+
+    public static RedisKey Sequence(int partition) => Tag(partition) + "seq";
+
+    public static RedisKey Log(int partition) => Tag(partition) + "log";
+
+    public static RedisKey Active(int partition) => Tag(partition) + "act";
+
+    public static RedisKey Record(long id) =>
+        Tag(RecordIds.PartitionOf(id)) + "rec:" + id.ToString(CultureInfo.InvariantCulture);
+
+    public static RedisKey Feedback(long id) =>
+        Tag(RecordIds.PartitionOf(id)) + "fb:" + id.ToString(CultureInfo.InvariantCulture);
+
+    public static RedisKey Value(int partition, SignalType signal, string canonicalValue) =>
+        Tag(partition) + "val:" + signal.ToWireName() + ":" + canonicalValue;
+}
