@@ -1,0 +1,60 @@
+namespace HashForum.Index.Internal;
+
+/// <summary>
+/// How the 256 bits are cut into contiguous chunks for multi-index hashing, and how a search radius
+/// is shared out among them.
+/// </summary>
+internal sealed class ChunkLayout
+{
+    /// <summary>Widest chunk allowed: prefix masks are enumerated in 32-bit arithmetic with room to spare.</summary>
+    public const int MaxWidth = 30;
+
+    private ChunkLayout(int[] offsets, int[] widths)
+    {
+        Offsets = offsets;
+        Widths = widths;
+    }
+
+    public int Count => Widths.Length;
+
+    /// <summary>First bit of each chunk.</summary>
+    public int[] Offsets { get; }
+
+    /// <summary>Width in bits of each chunk; the wider chunks come first.</summary>
+    public int[] Widths { get; }
+
+    /// <summary><paramref name="count"/> chunks as even as possible (e.g. 11 gives 3 of 24 bits, then 8 of 23).</summary>
+    public static ChunkLayout Even(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 256 / MaxWidth + 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 64);
+        var offsets = new int[count];
+        var widths = new int[count];
+        var offset = 0;
+        for (var c = 0; c < count; c++)
+        {
+            widths[c] = (256 / count) + (c < 256 % count ? 1 : 0);
+            offsets[c] = offset;
+            offset += widths[c];
+        }
+
+        return new ChunkLayout(offsets, widths);
+    }
+
+    /// <summary>
+    /// Per-chunk thresholds for <paramref name="radius"/> by the generalised pigeonhole principle:
+    /// if the thresholds satisfy sum(t_c + 1) = radius + 1, any hash within the radius has some chunk c
+    /// within t_c of the query (otherwise the distance would be at least radius + 1). A threshold of
+    /// -1 means the chunk need not be probed at all, so small radii probe few chunks. The extra units
+    /// go to the widest chunks, whose balls are sparser.
+    /// </summary>
+    public void Thresholds(int radius, Span<int> thresholds)
+    {
+        var units = radius + 1;
+        var count = Count;
+        for (var c = 0; c < count; c++)
+        {
+            thresholds[c] = (units / count) + (c < units % count ? 1 : 0) - 1;
+        }
+    }
+}

@@ -1,0 +1,529 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using HashForum.Hashing.Pdq;
+
+namespace HashForum.Index.Internal;
+
+/// <summary>
+/// An immutable, bulk-built set of distinct hash values with their ids and a multi-index over them.
+/// </summary>
+/// <remarks>
+/// <para>Layout (flat arrays, no object per hash): <c>_hashes</c> holds four limbs per value, values
+/// ordered by the top bits of chunk 0 so that near-duplicates sit next to each other; <c>_ids</c> holds
+/// the ids grouped by value, with <c>_idStart</c> only when some value has more than one id.</para>
+/// <para>Per chunk, the values are counting-sorted by the top <c>p</c> bits of the chunk ("prefix"):
+/// <c>_starts[c]</c> has 2^p + 1 offsets and <c>_entries[c]</c> one <c>uint</c> per value packing the
+/// slot above as many of the remaining chunk bits ("suffix") as fit. A probe for a prefix variant reads
+/// one short run of entries and filters it on the suffix without touching the hashes, so only real
+/// candidates cost a random access. p is chosen so a run holds about <see cref="TargetRunLength"/>
+/// values: the prefix tables then cost about 4/8 of a byte per value and chunk.</para>
+/// <para>The only mutable state is <c>_removedAt</c>: the version at which each id was removed, written
+/// by the single writer before it publishes that version, so a reader holding an older version still
+/// sees the id (see <see cref="PdqIndex"/>).</para>
+/// </remarks>
+internal sealed class Segment : IIdSource
+{
+    /// <summary>Segments smaller than this are only ever scanned: an index would cost more than it saves.</summary>
+    public const int MinIndexedValues = 4096;
+
+    /// <summary>Values per prefix run; 8 keeps runs within one or two cache lines (measured against 4 and 16).</summary>
+    public const int TargetRunLength = 8;
+
+    private readonly ulong[] _hashes;
+    private readonly long[] _ids;
+    private readonly int[]? _idStart;
+    private readonly ChunkLayout? _layout;
+    private readonly int[] _prefixBits;
+    private readonly int[] _suffixBits;
+    private readonly int[][] _starts;
+    private readonly uint[][] _entries;
+    private long[]? _removedAt;
+
+    private Segment(ulong[] hashes, long[] ids, int[]? idStart, ChunkLayout? layout)
+    {
+        _hashes = hashes;
+        _ids = ids;
+        _idStart = idStart;
+        _layout = layout;
+        var chunks = layout?.Count ?? 0;
+        _prefixBits = new int[chunks];
+        _suffixBits = new int[chunks];
+        _starts = new int[chunks][];
+        _entries = new uint[chunks][];
+    }
+
+    /// <summary>Distinct hash values.</summary>
+    public int ValueCount => _hashes.Length / 4;
+
+    /// <summary>Id entries, live or removed.</summary>
+    public int IdCount => _ids.Length;
+
+    /// <summary>Ids removed since the segment was built (writer only).</summary>
+    public int RemovedCount { get; private set; }
+
+    /// <summary>Chunks of the multi-index, or 0 for a scan-only segment.</summary>
+    public int ChunkCount => _layout?.Count ?? 0;
+
+    public long IdAt(int entry) => _ids[entry];
+
+    /// <summary>Bytes held in this segment's arrays (what "bytes per hash" is measured from).</summary>
+    public long ArrayBytes
+    {
+        get
+        {
+            long bytes = (_hashes.Length * 8L) + (_ids.Length * 8L) + ((_idStart?.Length ?? 0) * 4L) + ((_removedAt?.Length ?? 0) * 8L);
+            for (var c = 0; c < _entries.Length; c++)
+            {
+                bytes += (_entries[c].Length * 4L) + (_starts[c].Length * 4L);
+            }
+
+            return bytes;
+        }
+    }
+
+    /// <summary>Whether the id entry is live for a reader at <paramref name="version"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsLive(int entry, long version)
+    {
+        var removedAt = Volatile.Read(ref _removedAt);
+        return removedAt is null || removedAt[entry] > version;
+    }
+
+    /// <summary>Marks an id entry removed as of <paramref name="version"/> (writer only, before publishing it).</summary>
+    public void MarkRemoved(int entry, long version)
+    {
+        var removedAt = _removedAt;
+        if (removedAt is null)
+        {
+            removedAt = new long[_ids.Length];
+            Array.Fill(removedAt, long.MaxValue);
+            removedAt[entry] = version;
+            Volatile.Write(ref _removedAt, removedAt);
+        }
+        else
+        {
+            Volatile.Write(ref removedAt[entry], version);
+        }
+
+        RemovedCount++;
+    }
+
+    /// <summary>Copies the ids and hashes live at <paramref name="version"/> into the lists (for a rebuild).</summary>
+    public void CollectLive(long version, List<long> ids, List<Hash256> hashes)
+    {
+        for (var slot = 0; slot < ValueCount; slot++)
+        {
+            var (first, end) = IdRange(slot);
+            for (var e = first; e < end; e++)
+            {
+                if (IsLive(e, version))
+                {
+                    ids.Add(_ids[e]);
+                    hashes.Add(HashAt(slot));
+                }
+            }
+        }
+    }
+
+    /// <summary>Builds a segment from id entries (ids distinct); equal hashes are stored once.</summary>
+    public static Segment Build(ReadOnlySpan<long> ids, ReadOnlySpan<Hash256> hashes)
+    {
+        var count = ids.Length;
+        if (hashes.Length != count)
+        {
+            throw new ArgumentException("ids and hashes must have the same length", nameof(hashes));
+        }
+
+        // 1. Distinct values, through an open-addressing table of first entries.
+        var valueOfEntry = new int[count];
+        var firstEntry = new int[count];
+        var values = Dedupe(hashes, valueOfEntry, firstEntry);
+
+        // 2. Choose the index shape for this size and order values by chunk 0's prefix, so that
+        //    clusters of near-duplicates are contiguous (hot runs are then read sequentially).
+        var layout = values >= MinIndexedValues ? ChooseLayout(values) : null;
+        var slotOfValue = new int[values];
+        if (layout is null)
+        {
+            for (var v = 0; v < values; v++)
+            {
+                slotOfValue[v] = v;
+            }
+        }
+        else
+        {
+            var p0 = PrefixBitsFor(values, layout.Widths[0]);
+            var keys = new uint[values];
+            for (var v = 0; v < values; v++)
+            {
+                var h = hashes[firstEntry[v]];
+                keys[v] = Bits.Field(h[0], h[1], h[2], h[3], layout.Offsets[0], layout.Widths[0]) >> (layout.Widths[0] - p0);
+            }
+
+            var starts = new int[(1 << p0) + 1];
+            CountingOrder(keys, starts, slotOfValue);
+        }
+
+        var limbs = new ulong[values * 4];
+        for (var v = 0; v < values; v++)
+        {
+            var h = hashes[firstEntry[v]];
+            var at = slotOfValue[v] * 4;
+            limbs[at] = h[0];
+            limbs[at + 1] = h[1];
+            limbs[at + 2] = h[2];
+            limbs[at + 3] = h[3];
+        }
+
+        // 3. Ids grouped by slot; the offsets array exists only when some hash has several ids.
+        var idsBySlot = new long[count];
+        int[]? idStart = null;
+        if (values == count)
+        {
+            for (var e = 0; e < count; e++)
+            {
+                idsBySlot[slotOfValue[valueOfEntry[e]]] = ids[e];
+            }
+        }
+        else
+        {
+            idStart = new int[values + 1];
+            for (var e = 0; e < count; e++)
+            {
+                idStart[slotOfValue[valueOfEntry[e]] + 1]++;
+            }
+
+            for (var s = 0; s < values; s++)
+            {
+                idStart[s + 1] += idStart[s];
+            }
+
+            var fill = idStart.AsSpan(0, values).ToArray();
+            for (var e = 0; e < count; e++)
+            {
+                idsBySlot[fill[slotOfValue[valueOfEntry[e]]]++] = ids[e];
+            }
+        }
+
+        var segment = new Segment(limbs, idsBySlot, idStart, layout);
+        if (layout is not null)
+        {
+            segment.BuildChunks(layout);
+        }
+
+        return segment;
+    }
+
+    /// <summary>
+    /// The number of chunks for a segment of <paramref name="values"/> values. At 10M realistic hashes,
+    /// radius 31, measured p50 (see <see cref="PdqIndex"/>): 11 chunks (mostly 23 bits, thresholds 2)
+    /// balances ~3k prefix probes against ~3k candidates; 16 chunks of 16 bits gives ~40k candidates.
+    /// Small segments use more, narrower chunks: fewer probes and still few candidates.
+    /// </summary>
+    internal static int ChunkCountFor(int values) => values switch
+    {
+        < 1 << 16 => 16,
+        < 1 << 19 => 13,
+        < 1 << 21 => 12,
+        _ => 11,
+    };
+
+    internal static Func<int, int>? ChunkCountOverride { get; set; }
+
+    private static ChunkLayout ChooseLayout(int values) => ChunkLayout.Even(ChunkCountOverride?.Invoke(values) ?? ChunkCountFor(values));
+
+    private static int PrefixBitsFor(int values, int width)
+    {
+        var bits = Bits.BitsFor(Math.Max(1, values / TargetRunLength));
+        return Math.Clamp(bits, 1, width);
+    }
+
+    private void BuildChunks(ChunkLayout layout)
+    {
+        var values = ValueCount;
+        var slotBits = Bits.BitsFor(values);
+        var keys = new uint[values];
+        var order = new int[values];
+        for (var c = 0; c < layout.Count; c++)
+        {
+            var width = layout.Widths[c];
+            var p = PrefixBitsFor(values, width);
+            var suffixBits = Math.Min(width - p, 32 - slotBits);
+            var suffixMask = (uint)((1UL << suffixBits) - 1);
+            var offset = layout.Offsets[c];
+            for (var s = 0; s < values; s++)
+            {
+                var at = s * 4;
+                keys[s] = Bits.Field(_hashes[at], _hashes[at + 1], _hashes[at + 2], _hashes[at + 3], offset, width);
+            }
+
+            var prefixKeys = new uint[values];
+            for (var s = 0; s < values; s++)
+            {
+                prefixKeys[s] = keys[s] >> (width - p);
+            }
+
+            var starts = new int[(1 << p) + 1];
+            CountingOrder(prefixKeys, starts, order);
+            var entries = new uint[values];
+            for (var s = 0; s < values; s++)
+            {
+                entries[order[s]] = ((uint)s << suffixBits) | (keys[s] & suffixMask);
+            }
+
+            _prefixBits[c] = p;
+            _suffixBits[c] = suffixBits;
+            _starts[c] = starts;
+            _entries[c] = entries;
+        }
+    }
+
+    /// <summary>Stable counting sort: <paramref name="position"/>[i] is where item i goes; starts gets bucket offsets.</summary>
+    private static void CountingOrder(uint[] keys, int[] starts, int[] position)
+    {
+        for (var i = 0; i < keys.Length; i++)
+        {
+            starts[keys[i] + 1]++;
+        }
+
+        for (var b = 1; b < starts.Length; b++)
+        {
+            starts[b] += starts[b - 1];
+        }
+
+        var fill = starts.AsSpan(0, starts.Length - 1).ToArray();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            position[i] = fill[keys[i]]++;
+        }
+    }
+
+    private static int Dedupe(ReadOnlySpan<Hash256> hashes, int[] valueOfEntry, int[] firstEntry)
+    {
+        var tableBits = Bits.BitsFor(Math.Max(2, hashes.Length * 2));
+        var table = new int[1 << tableBits];
+        Array.Fill(table, -1);
+        var mask = table.Length - 1;
+        var values = 0;
+        for (var e = 0; e < hashes.Length; e++)
+        {
+            var h = hashes[e];
+            var probe = (int)(Mix(h) >> (64 - tableBits)) & mask;
+            while (true)
+            {
+                var v = table[probe];
+                if (v < 0)
+                {
+                    table[probe] = values;
+                    firstEntry[values] = e;
+                    valueOfEntry[e] = values++;
+                    break;
+                }
+
+                if (hashes[firstEntry[v]] == h)
+                {
+                    valueOfEntry[e] = v;
+                    break;
+                }
+
+                probe = (probe + 1) & mask;
+            }
+        }
+
+        return values;
+    }
+
+    private static ulong Mix(in Hash256 h) =>
+        ((h[0] * 0x9E3779B97F4A7C15UL) ^ (h[1] * 0xC2B2AE3D27D4EB4FUL) ^ (h[2] * 0x165667B19E3779F9UL) ^ h[3]) * 0xD6E8FEB86659FD93UL;
+
+    public Hash256 HashAt(int slot)
+    {
+        var at = slot * 4;
+        return new Hash256(_hashes[at], _hashes[at + 1], _hashes[at + 2], _hashes[at + 3]);
+    }
+
+    /// <summary>The id entries of a slot: [first, end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public (int First, int End) IdRange(int slot) => _idStart is null ? (slot, slot + 1) : (_idStart[slot], _idStart[slot + 1]);
+
+    /// <summary>
+    /// Estimated cost (roughly nanoseconds) of an index search at this radius, against a scan.
+    /// The weights were fitted by eye to 1M-value runs: a prefix probe is a cache miss, a run entry a
+    /// few instructions, a candidate a cache miss on the hash; a scanned value about 1.5 ns.
+    /// </summary>
+    public bool PrefersScan(int radius)
+    {
+        if (_layout is null || radius >= 64)
+        {
+            return true;
+        }
+
+        Span<int> thresholds = stackalloc int[_layout.Count];
+        _layout.Thresholds(radius, thresholds);
+        double values = ValueCount, cost = 0;
+        for (var c = 0; c < _layout.Count; c++)
+        {
+            if (thresholds[c] < 0)
+            {
+                continue;
+            }
+
+            var probes = Bits.BallSize(_prefixBits[c], thresholds[c]);
+            var filtered = _prefixBits[c] + _suffixBits[c];
+            cost += probes * (40 + (values / (1 << _prefixBits[c])));
+            cost += 30 * values * Bits.BallSize(filtered, thresholds[c]) / Math.Pow(2, filtered);
+        }
+
+        return cost > values * 1.5;
+    }
+
+    /// <summary>Every live id within the query's radius, appended unordered.</summary>
+    public void Search(QueryContext query, List<IndexMatch> results, bool forceScan)
+    {
+        if (forceScan || _layout is null || PrefersScan(query.Radius))
+        {
+            Scan(query, results);
+        }
+        else
+        {
+            SearchIndex(query, results);
+        }
+    }
+
+    /// <summary>Index path whenever the segment has an index, whatever the cost estimate says (tests).</summary>
+    public void SearchIndexIfAny(QueryContext query, List<IndexMatch> results)
+    {
+        if (_layout is null || query.Radius >= 64)
+        {
+            Scan(query, results);
+        }
+        else
+        {
+            SearchIndex(query, results);
+        }
+    }
+
+    /// <summary>The linear scan (also the oracle the index is tested against).</summary>
+    public void Scan(QueryContext query, List<IndexMatch> results)
+    {
+        var hashes = MemoryMarshal.Cast<ulong, Hash256>(_hashes.AsSpan());
+        var scratch = query.Scratch;
+        var start = 0;
+        while (start < hashes.Length)
+        {
+            var found = LinearScan.Find(hashes, start, query.Hash, query.Radius, scratch, out start);
+            for (var i = 0; i < found; i++)
+            {
+                var slot = scratch[i];
+                EmitSlot(slot, Hash256.Distance(hashes[slot], query.Hash), query, results);
+            }
+        }
+    }
+
+    private void SearchIndex(QueryContext query, List<IndexMatch> results)
+    {
+        var layout = _layout!;
+        var count = layout.Count;
+        Span<int> thresholds = stackalloc int[count];
+        layout.Thresholds(query.Radius, thresholds);
+        var q = query.Hash;
+        ulong q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
+        for (var c = 0; c < count; c++)
+        {
+            var t = thresholds[c];
+            if (t < 0)
+            {
+                continue;
+            }
+
+            var width = layout.Widths[c];
+            var p = _prefixBits[c];
+            var sb = _suffixBits[c];
+            var key = Bits.Field(q0, q1, q2, q3, layout.Offsets[c], width);
+            var qp = key >> (width - p);
+            var qs = key & (uint)((1UL << sb) - 1);
+            var starts = _starts[c];
+            var entries = _entries[c];
+            var maxFlips = Math.Min(t, p);
+            for (var flips = 0; flips <= maxFlips; flips++)
+            {
+                var budget = t - flips;
+                if (flips == 0)
+                {
+                    Probe(starts, entries, qp, qs, sb, budget, c, thresholds, query, results);
+                    continue;
+                }
+
+                var limit = 1u << p;
+                for (var mask = (1u << flips) - 1; mask < limit; mask = Bits.NextSamePopCount(mask))
+                {
+                    Probe(starts, entries, qp ^ mask, qs, sb, budget, c, thresholds, query, results);
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads one prefix run and verifies the entries whose stored suffix is within the budget.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Probe(int[] starts, uint[] entries, uint prefix, uint qs, int sb, int budget, int chunk, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
+    {
+        var from = starts[prefix];
+        var to = starts[prefix + 1];
+        var mask = (uint)((1UL << sb) - 1);
+        for (var i = from; i < to; i++)
+        {
+            var e = entries[i];
+            if (BitOperations.PopCount((e ^ qs) & mask) <= budget)
+            {
+                Verify((int)(e >> sb), chunk, thresholds, query, results);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Full check of a candidate found through <paramref name="chunk"/>. A hash within the radius can pass
+    /// the filter of several chunks; it is reported only through the first chunk c whose full chunk
+    /// distance is within t_c (one exists by the pigeonhole argument, and its filter lets the hash
+    /// through), so it is reported exactly once without a visited set.
+    /// </summary>
+    private void Verify(int slot, int chunk, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
+    {
+        var at = slot * 4;
+        var q = query.Hash;
+        ulong x0 = _hashes[at] ^ q[0], x1 = _hashes[at + 1] ^ q[1], x2 = _hashes[at + 2] ^ q[2], x3 = _hashes[at + 3] ^ q[3];
+        var distance = BitOperations.PopCount(x0) + BitOperations.PopCount(x1) + BitOperations.PopCount(x2) + BitOperations.PopCount(x3);
+        if (distance > query.Radius)
+        {
+            return;
+        }
+
+        var layout = _layout!;
+        if (BitOperations.PopCount(Bits.Field(x0, x1, x2, x3, layout.Offsets[chunk], layout.Widths[chunk])) > thresholds[chunk])
+        {
+            return;
+        }
+
+        for (var c = 0; c < chunk; c++)
+        {
+            if (thresholds[c] >= 0 && BitOperations.PopCount(Bits.Field(x0, x1, x2, x3, layout.Offsets[c], layout.Widths[c])) <= thresholds[c])
+            {
+                return;
+            }
+        }
+
+        EmitSlot(slot, distance, query, results);
+    }
+
+    private void EmitSlot(int slot, int distance, QueryContext query, List<IndexMatch> results)
+    {
+        var (first, end) = IdRange(slot);
+        for (var e = first; e < end; e++)
+        {
+            if (IsLive(e, query.Version))
+            {
+                results.Add(new IndexMatch(_ids[e], distance, query.QueryIndex));
+            }
+        }
+    }
+}
