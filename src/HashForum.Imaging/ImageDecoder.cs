@@ -1,0 +1,297 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using HashForum.Hashing.Pdq;
+using HashForum.Imaging.Internal;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace HashForum.Imaging;
+
+/// <summary>
+/// Decodes untrusted JPEG, PNG, GIF (first frame) and WebP uploads into PDQ luminance.
+/// Thread-safe; make one per process.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Order of defences, cheapest first: input size; container signature (anything but the four
+/// formats is refused, and BMP/TIFF decoders do not even exist in our configuration); a walk of the
+/// container structure (truncation, checksums, JPEG scan count, GIF cut after the first image);
+/// the header dimensions from ImageSharp's Identify, checked against the limits before any pixel
+/// buffer exists; then the decode itself under a memory budget and a time budget.
+/// </para>
+/// <para>
+/// Pixels: grey images (PNG grey or grey+alpha at any bit depth, greyscale JPEG) are decoded to
+/// 8-bit grey and used as is, as the PDQ reference does (routing grey through the RGB weights
+/// would change bits: 0.299f + 0.587f + 0.114f is not exactly 1). Everything else is decoded to
+/// 8-bit RGB and weighted by <see cref="Luminance.FromRgb24"/>. Alpha is dropped, not composited.
+/// 16-bit samples are scaled to 8 bits by ImageSharp (the reference hashes the low byte, a quirk
+/// we do not copy). EXIF orientation is ignored. CMYK JPEGs use ImageSharp's conversion to RGB.
+/// </para>
+/// </remarks>
+public sealed class ImageDecoder
+{
+    private readonly ImageLimits _limits;
+    private readonly CountingMemoryAllocator _allocator;
+    private readonly DecoderConfiguration _decoders;
+
+    /// <summary>Creates a decoder; <paramref name="limits"/> is copied and validated.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is out of range.</exception>
+    public ImageDecoder(ImageLimits? limits = null)
+    {
+        _limits = (limits ?? new ImageLimits()).Clone();
+        _limits.Validate();
+        _allocator = new CountingMemoryAllocator(_limits.MemoryPoolMegabytes, _limits.MaxDecodeMemoryBytes);
+        _decoders = new DecoderConfiguration(_allocator);
+    }
+
+    /// <summary>Buffers from this decoder's pool not yet returned (for health checks and tests).</summary>
+    public long OutstandingBuffers => _allocator.OutstandingBuffers;
+
+    internal CountingMemoryAllocator Allocator => _allocator;
+
+    internal Configuration Configuration => _decoders.Configuration;
+
+    internal DecoderConfiguration Decoders => _decoders;
+
+    /// <summary>
+    /// Reads the format and dimensions from the headers, after the same input and structure checks
+    /// as <see cref="Decode"/>. The dimension limits are not applied, so a caller can report them.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The input is empty, too large, not a supported format, truncated or corrupt.</exception>
+    public ImageInfo Identify(ReadOnlySpan<byte> data)
+    {
+        var kind = Prepare(data, out var end);
+        using var arena = _allocator.BeginArena(_limits.MaxDecodeMemoryBytes);
+        using var timeout = new CancellationTokenSource(_limits.DecodeTimeout);
+        IMemoryOwner<byte>? gifCopy = null;
+        try
+        {
+            var input = kind == ContainerKind.Gif ? CopyFirstGifImage(data, end, out gifCopy) : data;
+            var info = WithStream(input, stream => IdentifyCore(kind, stream, timeout.Token));
+            return new ImageInfo(ContainerSniffer.Name(kind), info.Width, info.Height);
+        }
+        catch (Exception exception) when (exception is not ImageDecodeException and not OutOfMemoryException)
+        {
+            throw Translate(exception, kind, timeout.IsCancellationRequested);
+        }
+        finally
+        {
+            gifCopy?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Decodes an upload into luminance. The caller owns the result and must dispose it.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The image cannot be decoded; <see cref="ImageDecodeException.Error"/> says why.</exception>
+    public LumaImage Decode(ReadOnlySpan<byte> data)
+    {
+        var kind = Prepare(data, out var end);
+        using var arena = _allocator.BeginArena(_limits.MaxDecodeMemoryBytes);
+        using var timeout = new CancellationTokenSource(_limits.DecodeTimeout);
+        IMemoryOwner<byte>? gifCopy = null;
+        try
+        {
+            var input = kind == ContainerKind.Gif ? CopyFirstGifImage(data, end, out gifCopy) : data;
+            return WithStream(input, stream => DecodeCore(kind, stream, timeout.Token));
+        }
+        catch (Exception exception) when (exception is not ImageDecodeException and not OutOfMemoryException)
+        {
+            throw Translate(exception, kind, timeout.IsCancellationRequested);
+        }
+        finally
+        {
+            gifCopy?.Dispose();
+        }
+    }
+
+    private static unsafe T WithStream<T>(ReadOnlySpan<byte> data, Func<Stream, T> action)
+    {
+        fixed (byte* pointer = data)
+        {
+            using var stream = new UnmanagedMemoryStream(pointer, data.Length);
+            return action(stream);
+        }
+    }
+
+    private ImageDecodeException Translate(Exception exception, ContainerKind kind, bool timedOut)
+    {
+        var format = ContainerSniffer.DisplayName(kind);
+        if (exception is OperationCanceledException && timedOut)
+        {
+            return DecodeErrors.TimedOut(format, _limits.DecodeTimeout, exception);
+        }
+
+        if (exception is InvalidMemoryOperationException || exception.InnerException is InvalidMemoryOperationException)
+        {
+            return DecodeErrors.OutOfMemoryBudget(format, exception);
+        }
+
+        if (exception is NotSupportedException)
+        {
+            return DecodeErrors.Unsupported(format, "a feature of the format (such as animation, arithmetic coding or 12-bit samples)", exception);
+        }
+
+        // ImageFormatException, InvalidImageContentException, and whatever a decoder throws when
+        // its input is inconsistent (index, argument and stream errors): the file is damaged.
+        return DecodeErrors.Undecodable(format, exception);
+    }
+
+    /// <summary>Input checks and the structure walk; returns the container and where its data ends.</summary>
+    private ContainerKind Prepare(ReadOnlySpan<byte> data, out int end)
+    {
+        if (data.IsEmpty)
+        {
+            throw new ImageDecodeException(ImageDecodeError.Empty, "The upload is empty. Send the image file's bytes.");
+        }
+
+        if (data.Length > _limits.MaxInputBytes)
+        {
+            throw new ImageDecodeException(
+                ImageDecodeError.TooLarge,
+                $"The file is {data.Length} bytes; the largest accepted is {_limits.MaxInputBytes} bytes. Send a smaller image.");
+        }
+
+        var kind = ContainerSniffer.Detect(data);
+        end = data.Length;
+        switch (kind)
+        {
+            case ContainerKind.Jpeg:
+                JpegStructure.Check(data, _limits.MaxJpegScans);
+                break;
+            case ContainerKind.Png:
+                PngStructure.Check(data);
+                break;
+            case ContainerKind.Gif:
+                (end, var frameWidth, var frameHeight) = GifStructure.FindEndOfFirstImage(data);
+
+                // ImageSharp decodes every row of the frame's own width even where it lies outside
+                // the logical screen, so the frame is held to the same limits as the screen.
+                CheckDimensions(frameWidth, frameHeight, allowEmpty: true);
+                break;
+            default:
+                WebpStructure.Check(data);
+                break;
+        }
+
+        return kind;
+    }
+
+    private ReadOnlySpan<byte> CopyFirstGifImage(ReadOnlySpan<byte> data, int end, out IMemoryOwner<byte> copy)
+    {
+        copy = _allocator.Allocate<byte>(end + 1);
+        var span = copy.Memory.Span;
+        data[..end].CopyTo(span);
+        span[end] = GifStructure.TrailerByte;
+        return span[..(end + 1)];
+    }
+
+    private IImageInfo IdentifyCore(ContainerKind kind, Stream stream, CancellationToken cancellationToken)
+    {
+        var configuration = _decoders.Configuration;
+        return kind switch
+        {
+            ContainerKind.Jpeg => _decoders.Jpeg.Identify(configuration, stream, cancellationToken),
+            ContainerKind.Png => _decoders.Png.Identify(configuration, stream, cancellationToken),
+            ContainerKind.Gif => _decoders.Gif.Identify(configuration, stream, cancellationToken),
+            _ => _decoders.Webp.Identify(configuration, stream, cancellationToken),
+        };
+    }
+
+    private Image<TPixel> DecodePixels<TPixel>(ContainerKind kind, Stream stream, CancellationToken cancellationToken)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        var configuration = _decoders.Configuration;
+        return kind switch
+        {
+            ContainerKind.Jpeg => _decoders.Jpeg.Decode<TPixel>(configuration, stream, cancellationToken),
+            ContainerKind.Png => _decoders.Png.Decode<TPixel>(configuration, stream, cancellationToken),
+            ContainerKind.Gif => _decoders.Gif.Decode<TPixel>(configuration, stream, cancellationToken),
+            _ => _decoders.Webp.Decode<TPixel>(configuration, stream, cancellationToken),
+        };
+    }
+
+    private LumaImage DecodeCore(ContainerKind kind, Stream stream, CancellationToken cancellationToken)
+    {
+        // Dimensions first: nothing the size of the image is allocated before they pass.
+        var info = IdentifyCore(kind, stream, cancellationToken);
+        CheckDimensions(info.Width, info.Height, allowEmpty: false);
+        stream.Position = 0;
+
+        var format = ContainerSniffer.Name(kind);
+        if (IsGrey(kind, info))
+        {
+            using var grey = DecodePixels<L8>(kind, stream, cancellationToken);
+            CheckSameSize(kind, info, grey);
+            return ToLuma(grey, format, fromGrey: true, static (row, luma) => Luminance.FromGray8(MemoryMarshal.AsBytes(row), luma));
+        }
+
+        using var colour = DecodePixels<Rgb24>(kind, stream, cancellationToken);
+        CheckSameSize(kind, info, colour);
+        return ToLuma(colour, format, fromGrey: false, static (row, luma) => Luminance.FromRgb24(MemoryMarshal.AsBytes(row), luma));
+    }
+
+    /// <summary>True for images whose samples are grey in the file, which the reference uses as is.</summary>
+    private static bool IsGrey(ContainerKind kind, IImageInfo info) => kind switch
+    {
+        // Read from IHDR and SOF, which are parsed whatever IgnoreMetadata says.
+        ContainerKind.Png => info.Metadata.GetPngMetadata().ColorType is PngColorType.Grayscale or PngColorType.GrayscaleWithAlpha,
+        ContainerKind.Jpeg => info.Metadata.GetJpegMetadata().ColorType is JpegColorType.Luminance,
+        _ => false,
+    };
+
+    private static void CheckSameSize<TPixel>(ContainerKind kind, IImageInfo info, Image<TPixel> image)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        if (image.Width != info.Width || image.Height != info.Height)
+        {
+            throw DecodeErrors.Corrupt(ContainerSniffer.DisplayName(kind), "its headers disagree about the image size");
+        }
+    }
+
+    private LumaImage ToLuma<TPixel>(Image<TPixel> image, string format, bool fromGrey, RowConverter<TPixel> convert)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        var (width, height) = (image.Width, image.Height);
+        var buffer = _allocator.AllocateForCaller<float>(width * height);
+        try
+        {
+            var memory = buffer.Memory;
+            image.ProcessPixelRows(accessor =>
+            {
+                var luma = memory.Span;
+                for (var y = 0; y < accessor.Height; y++)
+                {
+                    convert(accessor.GetRowSpan(y), luma.Slice(y * width, width));
+                }
+            });
+            return new LumaImage(buffer, width, height, format, fromGrey);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    private void CheckDimensions(int width, int height, bool allowEmpty)
+    {
+        if (!allowEmpty && (width <= 0 || height <= 0))
+        {
+            throw new ImageDecodeException(ImageDecodeError.Corrupt, "The image has no pixels (its width or height is zero). Upload an undamaged copy.");
+        }
+
+        if (width > _limits.MaxSide || height > _limits.MaxSide || (long)width * height > _limits.MaxPixels)
+        {
+            throw new ImageDecodeException(
+                ImageDecodeError.TooLarge,
+                $"The image is {width}x{height} pixels; the largest accepted is {_limits.MaxSide} pixels a side and {_limits.MaxPixels} pixels in all. Send a smaller image.");
+        }
+    }
+
+    private delegate void RowConverter<TPixel>(Span<TPixel> row, Span<float> luma)
+        where TPixel : unmanaged, IPixel<TPixel>;
+}
