@@ -48,12 +48,19 @@ public static class DihedralVariantNames
     }
 }
 
+/// <summary>Eight hashes stored inline, so a dihedral result costs no heap allocation.</summary>
+[System.Runtime.CompilerServices.InlineArray(8)]
+internal struct EightHashes
+{
+    private Hash256 _first;
+}
+
 /// <summary>The eight dihedral hashes of one image, all from one DCT, with the image's quality.</summary>
 public readonly struct DihedralHashes
 {
-    private readonly Hash256[] _hashes;
+    private readonly EightHashes _hashes;
 
-    internal DihedralHashes(Hash256[] hashes, int quality)
+    internal DihedralHashes(EightHashes hashes, int quality)
     {
         _hashes = hashes;
         Quality = quality;
@@ -68,6 +75,6 @@ public readonly struct DihedralHashes
     /// <summary>The hash of the image as stored.</summary>
     public Hash256 Original => _hashes[0];
 
-    /// <summary>All eight, in <see cref="DihedralVariant"/> order.</summary>
-    public ReadOnlySpan<Hash256> All => _hashes;
+    /// <summary>All eight, in <see cref="DihedralVariant"/> order, as a new array.</summary>
+    public Hash256[] ToArray() => ((ReadOnlySpan<Hash256>)_hashes).ToArray();
 }
