@@ -25,7 +25,8 @@ namespace HashForum.Imaging;
 /// <para>
 /// Pixels: grey images (PNG grey or grey+alpha at any bit depth, greyscale JPEG) are decoded to
 /// 8-bit grey and used as is, as the PDQ reference does (routing grey through the RGB weights
-/// would change bits: 0.299f + 0.587f + 0.114f is not exactly 1). Everything else is decoded to
+/// would change bits: 0.299f + 0.587f + 0.114f is not exactly 1). So are colour files whose every
+/// pixel is neutral (R = G = B), because the reference's decoder turns those into grey images. Everything else is decoded to
 /// 8-bit RGB and weighted by <see cref="Luminance.FromRgb24"/>. Alpha is dropped, not composited.
 /// 16-bit samples are scaled to 8 bits by ImageSharp (the reference hashes the low byte, a quirk
 /// we do not copy). EXIF orientation is ignored. CMYK JPEGs use ImageSharp's conversion to RGB.
@@ -231,7 +232,43 @@ public sealed class ImageDecoder
 
         using var colour = DecodePixels<Rgb24>(kind, stream, cancellationToken);
         CheckSameSize(kind, info, colour);
+        if (IsNeutral(colour))
+        {
+            // A colour file whose every pixel has R = G = B (a grey photo saved as colour): the
+            // reference's decoder (ImageMagick writing PNM) sees a grey image and hashes the grey
+            // value as is, so we do too. Two of the reference images are such JPEGs.
+            return ToLuma(colour, format, fromGrey: true, static (row, luma) => RedAsGrey(row, luma));
+        }
+
         return ToLuma(colour, format, fromGrey: false, static (row, luma) => Luminance.FromRgb24(MemoryMarshal.AsBytes(row), luma));
+    }
+
+    private static bool IsNeutral(Image<Rgb24> image)
+    {
+        var neutral = true;
+        image.ProcessPixelRows(accessor =>
+        {
+            for (var y = 0; y < accessor.Height && neutral; y++)
+            {
+                foreach (ref readonly var pixel in accessor.GetRowSpan(y))
+                {
+                    if (pixel.R != pixel.G || pixel.G != pixel.B)
+                    {
+                        neutral = false;
+                        return;
+                    }
+                }
+            }
+        });
+        return neutral;
+    }
+
+    private static void RedAsGrey(Span<Rgb24> row, Span<float> luma)
+    {
+        for (var i = 0; i < row.Length; i++)
+        {
+            luma[i] = row[i].R;
+        }
     }
 
     /// <summary>True for images whose samples are grey in the file, which the reference uses as is.</summary>
