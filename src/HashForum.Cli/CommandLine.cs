@@ -14,6 +14,8 @@ internal static class CommandLine
         var rest = args[1..];
         switch (args[0])
         {
+            case "hash":
+                return Commands.HashCommand.Run(rest, stdout, stderr);
             case "bench" when rest.Length > 0 && rest[0] == "index":
                 return Bench.IndexBenchCommand.Run(rest[1..], stdout, stderr);
             default:
