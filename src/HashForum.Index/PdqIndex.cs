@@ -301,6 +301,22 @@ public sealed class PdqIndex
         CollectionsMarshal.AsSpan(results).Sort(default(ByDistanceThenId));
     }
 
+    /// <summary>Distinct hash values held (a value shared by several ids counts once per segment).</summary>
+    internal int ValueCount
+    {
+        get
+        {
+            var snapshot = Volatile.Read(ref _snapshot);
+            var values = snapshot.TailCount;
+            foreach (var segment in snapshot.Segments)
+            {
+                values += segment.ValueCount;
+            }
+
+            return values;
+        }
+    }
+
     /// <summary>Segments in the current snapshot (for tests and the benchmark's report).</summary>
     internal int SegmentCount => Volatile.Read(ref _snapshot).Segments.Length;
 
@@ -372,7 +388,8 @@ public sealed class PdqIndex
         {
             var last = _segments[^1];
             var previous = _segments[^2];
-            if (Live(last) * MergeRatio < Live(previous) && _segments.Count < IdMap.KeyCount - 2)
+            if ((Live(last) * MergeRatio < Live(previous) && _segments.Count < IdMap.KeyCount - 2) ||
+                (long)Live(last) + Live(previous) >= IdMap.MaxEntries)
             {
                 break;
             }

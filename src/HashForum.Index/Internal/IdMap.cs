@@ -10,12 +10,14 @@ internal interface IIdSource
 /// Id to location, as an open-addressing table of <c>int</c> locations only: the id itself is read back
 /// from the segment the location points to, so the table costs about 6 bytes per id instead of the
 /// 25 or so of a <c>Dictionary&lt;long, int&gt;</c>. A location packs a 4-bit source key above a
-/// 28-bit id entry. Writer only.
+/// 27-bit id entry, leaving the sign bit for the empty and deleted markers; so a segment holds at most
+/// 2^27 (134 million) ids: one AddRange may carry no more, and segments stop merging below it.
+/// Writer only.
 /// </summary>
 internal sealed class IdMap
 {
     public const int KeyBits = 4;
-    public const int EntryBits = 32 - KeyBits;
+    public const int EntryBits = 31 - KeyBits;
     public const int MaxEntries = 1 << EntryBits;
     public const int KeyCount = 1 << KeyBits;
 

@@ -22,5 +22,8 @@ internal sealed class QueryContext
     /// <summary>Slot numbers found by one stretch of a linear scan.</summary>
     public int[] Scratch { get; } = new int[256];
 
+    /// <summary>Candidate slots of one probe batch, verified together once their hashes are prefetched.</summary>
+    public int[] Candidates { get; } = new int[512];
+
     public static QueryContext ForThisThread() => t_current ??= new QueryContext();
 }

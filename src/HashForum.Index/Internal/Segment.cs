@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using HashForum.Hashing.Pdq;
 
 namespace HashForum.Index.Internal;
@@ -421,7 +422,14 @@ internal sealed class Segment : IIdSource
         }
     }
 
-    private void SearchIndex(QueryContext query, List<IndexMatch> results)
+    /// <summary>
+    /// The multi-index path. Each chunk's prefix variants are handled in batches through a small
+    /// pipeline: prefetch the run offsets of the whole batch, read them and prefetch the runs, filter
+    /// the runs into a candidate list, prefetch the candidates' hashes, then verify. Done one probe at a
+    /// time, every step waits on its own cache miss (measured: 265 us p50 at 1M); batched, the misses
+    /// overlap.
+    /// </summary>
+    private unsafe void SearchIndex(QueryContext query, List<IndexMatch> results)
     {
         var layout = _layout!;
         var count = layout.Count;
@@ -429,55 +437,82 @@ internal sealed class Segment : IIdSource
         layout.Thresholds(query.Radius, thresholds);
         var q = query.Hash;
         ulong q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
-        for (var c = 0; c < count; c++)
+        Span<uint> variants = stackalloc uint[ProbeBatch];
+        Span<int> budgets = stackalloc int[ProbeBatch];
+        Span<int> runs = stackalloc int[ProbeBatch * 2];
+        var candidates = query.Candidates;
+        fixed (ulong* hashes = _hashes)
         {
-            var t = thresholds[c];
-            if (t < 0)
+            for (var c = 0; c < count; c++)
             {
-                continue;
-            }
-
-            var width = layout.Widths[c];
-            var p = _prefixBits[c];
-            var sb = _suffixBits[c];
-            var key = Bits.Field(q0, q1, q2, q3, layout.Offsets[c], width);
-            var qp = key >> (width - p);
-            var qs = key & (uint)((1UL << sb) - 1);
-            var starts = _starts[c];
-            var entries = _entries[c];
-            var maxFlips = Math.Min(t, p);
-            for (var flips = 0; flips <= maxFlips; flips++)
-            {
-                var budget = t - flips;
-                if (flips == 0)
+                var t = thresholds[c];
+                if (t < 0)
                 {
-                    Probe(starts, entries, qp, qs, sb, budget, c, thresholds, query, results);
                     continue;
                 }
 
-                var limit = 1u << p;
-                for (var mask = (1u << flips) - 1; mask < limit; mask = Bits.NextSamePopCount(mask))
+                var width = layout.Widths[c];
+                var p = _prefixBits[c];
+                var sb = _suffixBits[c];
+                var key = Bits.Field(q0, q1, q2, q3, layout.Offsets[c], width);
+                var qs = key & (uint)((1UL << sb) - 1);
+                var suffixMask = (uint)((1UL << sb) - 1);
+                var variantsOf = new PrefixVariants(key >> (width - p), p, t);
+                fixed (int* starts = _starts[c])
+                fixed (uint* entries = _entries[c])
                 {
-                    Probe(starts, entries, qp ^ mask, qs, sb, budget, c, thresholds, query, results);
+                    int batch;
+                    while ((batch = variantsOf.Fill(variants, budgets)) > 0)
+                    {
+                        for (var i = 0; i < batch; i++)
+                        {
+                            Sse.Prefetch0(starts + variants[i]);
+                        }
+
+                        for (var i = 0; i < batch; i++)
+                        {
+                            var from = starts[variants[i]];
+                            runs[2 * i] = from;
+                            runs[(2 * i) + 1] = starts[variants[i] + 1];
+                            Sse.Prefetch0(entries + from);
+                        }
+
+                        var found = 0;
+                        for (var i = 0; i < batch; i++)
+                        {
+                            var budget = budgets[i];
+                            for (int e = runs[2 * i], end = runs[(2 * i) + 1]; e < end; e++)
+                            {
+                                var entry = entries[e];
+                                if (BitOperations.PopCount((entry ^ qs) & suffixMask) <= budget)
+                                {
+                                    var slot = (int)(entry >> sb);
+                                    Sse.Prefetch0(hashes + (slot * 4));
+                                    candidates[found++] = slot;
+                                    if (found == candidates.Length)
+                                    {
+                                        VerifyAll(candidates, found, c, thresholds, query, results);
+                                        found = 0;
+                                    }
+                                }
+                            }
+                        }
+
+                        VerifyAll(candidates, found, c, thresholds, query, results);
+                    }
                 }
             }
         }
     }
 
-    /// <summary>Reads one prefix run and verifies the entries whose stored suffix is within the budget.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Probe(int[] starts, uint[] entries, uint prefix, uint qs, int sb, int budget, int chunk, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
+    /// <summary>Prefix variants handled per pipeline batch.</summary>
+    private const int ProbeBatch = 32;
+
+    private void VerifyAll(int[] candidates, int count, int chunk, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
     {
-        var from = starts[prefix];
-        var to = starts[prefix + 1];
-        var mask = (uint)((1UL << sb) - 1);
-        for (var i = from; i < to; i++)
+        for (var i = 0; i < count; i++)
         {
-            var e = entries[i];
-            if (BitOperations.PopCount((e ^ qs) & mask) <= budget)
-            {
-                Verify((int)(e >> sb), chunk, thresholds, query, results);
-            }
+            Verify(candidates[i], chunk, thresholds, query, results);
         }
     }
 
