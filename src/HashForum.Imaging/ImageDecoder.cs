@@ -76,7 +76,7 @@ public sealed class ImageDecoder
         }
         catch (Exception exception) when (exception is not ImageDecodeException and not OutOfMemoryException)
         {
-            throw Translate(exception, kind, timeout.IsCancellationRequested);
+            throw Translate(exception, kind, timeout.IsCancellationRequested, arena.BudgetExceeded);
         }
         finally
         {
@@ -101,7 +101,7 @@ public sealed class ImageDecoder
         }
         catch (Exception exception) when (exception is not ImageDecodeException and not OutOfMemoryException)
         {
-            throw Translate(exception, kind, timeout.IsCancellationRequested);
+            throw Translate(exception, kind, timeout.IsCancellationRequested, arena.BudgetExceeded);
         }
         finally
         {
@@ -118,7 +118,7 @@ public sealed class ImageDecoder
         }
     }
 
-    private ImageDecodeException Translate(Exception exception, ContainerKind kind, bool timedOut)
+    private ImageDecodeException Translate(Exception exception, ContainerKind kind, bool timedOut, bool budgetExceeded)
     {
         var format = ContainerSniffer.DisplayName(kind);
         if (exception is OperationCanceledException && timedOut)
@@ -126,7 +126,7 @@ public sealed class ImageDecoder
             return DecodeErrors.TimedOut(format, _limits.DecodeTimeout, exception);
         }
 
-        if (exception is InvalidMemoryOperationException || exception.InnerException is InvalidMemoryOperationException)
+        if (budgetExceeded || exception is InvalidMemoryOperationException || exception.InnerException is InvalidMemoryOperationException)
         {
             return DecodeErrors.OutOfMemoryBudget(format, exception);
         }

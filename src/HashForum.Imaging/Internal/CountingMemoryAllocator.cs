@@ -219,6 +219,7 @@ internal sealed class DecodeArena : IDisposable
     private readonly HashSet<IArenaBuffer> _live = new(ReferenceEqualityComparer.Instance);
     private readonly Lock _gate = new();
     private long _chargedBytes;
+    private bool _budgetExceeded;
     private bool _ended;
 
     public DecodeArena(CountingMemoryAllocator allocator, long budgetBytes, DecodeArena? previous)
@@ -231,11 +232,19 @@ internal sealed class DecodeArena : IDisposable
     /// <summary>Bytes held right now by this decode.</summary>
     public long ChargedBytes => Interlocked.Read(ref _chargedBytes);
 
+    /// <summary>
+    /// True once an allocation was refused. Decoders do not always let the refusal through as
+    /// such (ImageSharp 2.1's WebP Identify turns it into a NullReferenceException), so the
+    /// caller asks the arena rather than reading the exception.
+    /// </summary>
+    public bool BudgetExceeded => Volatile.Read(ref _budgetExceeded);
+
     public void Charge(long bytes)
     {
         if (Interlocked.Add(ref _chargedBytes, bytes) > _budgetBytes)
         {
             Interlocked.Add(ref _chargedBytes, -bytes);
+            Volatile.Write(ref _budgetExceeded, true);
             throw new InvalidMemoryOperationException($"The decode would hold more than its budget of {_budgetBytes} bytes.");
         }
     }
