@@ -46,13 +46,15 @@ internal static class Bits
         return total;
     }
 
-    /// <summary>Next larger integer with the same number of one bits (Gosper's hack); needs value != 0.</summary>
+    /// <summary>
+    /// Next larger integer with the same number of one bits (Gosper's hack); needs value != 0. The
+    /// division by the lowest set bit is a shift, which keeps an integer divide out of the probe loop.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint NextSamePopCount(uint value)
     {
-        var lowest = value & (0u - value);
-        var ripple = value + lowest;
-        return ripple | (((value ^ ripple) >> 2) / lowest);
+        var ripple = value + (value & (0u - value));
+        return ripple | (((value ^ ripple) >> 2) >> BitOperations.TrailingZeroCount(value));
     }
 
     /// <summary>Bits needed to number <paramref name="count"/> things (at least 1).</summary>

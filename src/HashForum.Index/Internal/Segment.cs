@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using HashForum.Hashing.Pdq;
 
@@ -145,6 +146,7 @@ internal sealed class Segment : IIdSource
         //    clusters of near-duplicates are contiguous (hot runs are then read sequentially).
         var layout = values >= MinIndexedValues ? ChooseLayout(values) : null;
         var slotOfValue = new int[values];
+        int[]? chunk0Starts = null;
         if (layout is null)
         {
             for (var v = 0; v < values; v++)
@@ -162,11 +164,11 @@ internal sealed class Segment : IIdSource
                 keys[v] = Bits.Field(h[0], h[1], h[2], h[3], layout.Offsets[0], layout.Widths[0]) >> (layout.Widths[0] - p0);
             }
 
-            var starts = new int[(1 << p0) + 1];
-            CountingOrder(keys, starts, slotOfValue);
+            chunk0Starts = LargeArrays.Zeroed<int>((1 << p0) + 1);
+            CountingOrder(keys, chunk0Starts, slotOfValue);
         }
 
-        var limbs = new ulong[values * 4];
+        var limbs = LargeArrays.Uninitialized<ulong>(values * 4);
         for (var v = 0; v < values; v++)
         {
             var h = hashes[firstEntry[v]];
@@ -178,7 +180,7 @@ internal sealed class Segment : IIdSource
         }
 
         // 3. Ids grouped by slot; the offsets array exists only when some hash has several ids.
-        var idsBySlot = new long[count];
+        var idsBySlot = LargeArrays.Uninitialized<long>(count);
         int[]? idStart = null;
         if (values == count)
         {
@@ -210,7 +212,7 @@ internal sealed class Segment : IIdSource
         var segment = new Segment(limbs, idsBySlot, idStart, layout);
         if (layout is not null)
         {
-            segment.BuildChunks(layout);
+            segment.BuildChunks(layout, chunk0Starts!);
         }
 
         return segment;
@@ -232,21 +234,33 @@ internal sealed class Segment : IIdSource
 
     internal static Func<int, int>? ChunkCountOverride { get; set; }
 
-    private static ChunkLayout ChooseLayout(int values) => ChunkLayout.Even(ChunkCountOverride?.Invoke(values) ?? ChunkCountFor(values));
+    private static ChunkLayout ChooseLayout(int values) => ChunkLayout.Even(ChunkCountOverride?.Invoke(values) ?? (TuneChunks > 0 ? TuneChunks : ChunkCountFor(values)));
+
+    private static readonly int TuneChunks = int.TryParse(Environment.GetEnvironmentVariable("HASHFORUM_TUNE_CHUNKS"), out var v) ? v : 0;
+    private static readonly int TuneRun = int.TryParse(Environment.GetEnvironmentVariable("HASHFORUM_TUNE_RUN"), out var v) ? v : TargetRunLength;
 
     private static int PrefixBitsFor(int values, int width)
     {
-        var bits = Bits.BitsFor(Math.Max(1, values / TargetRunLength));
+        var bits = Bits.BitsFor(Math.Max(1, values / TuneRun));
         return Math.Clamp(bits, 1, width);
     }
 
-    private void BuildChunks(ChunkLayout layout)
+    /// <summary>
+    /// Builds the per-chunk runs. Chunk 0 needs no entries: the values are already in chunk-0 prefix
+    /// order, so its runs are ranges of slots and are checked straight on the hashes (4 bytes a hash
+    /// saved, and no candidate miss for that chunk).
+    /// </summary>
+    private void BuildChunks(ChunkLayout layout, int[] chunk0Starts)
     {
         var values = ValueCount;
         var slotBits = Bits.BitsFor(values);
         var keys = new uint[values];
         var order = new int[values];
-        for (var c = 0; c < layout.Count; c++)
+        _prefixBits[0] = PrefixBitsFor(values, layout.Widths[0]);
+        _suffixBits[0] = layout.Widths[0] - _prefixBits[0];
+        _starts[0] = chunk0Starts;
+        _entries[0] = [];
+        for (var c = 1; c < layout.Count; c++)
         {
             var width = layout.Widths[c];
             var p = PrefixBitsFor(values, width);
@@ -265,13 +279,16 @@ internal sealed class Segment : IIdSource
                 prefixKeys[s] = keys[s] >> (width - p);
             }
 
-            var starts = new int[(1 << p) + 1];
+            var starts = LargeArrays.Zeroed<int>((1 << p) + 1);
             CountingOrder(prefixKeys, starts, order);
-            var entries = new uint[values];
+            var entries = LargeArrays.Zeroed<uint>(values + EntryPadding);
             for (var s = 0; s < values; s++)
             {
                 entries[order[s]] = ((uint)s << suffixBits) | (keys[s] & suffixMask);
             }
+
+            // The padding must never pass the filter of a run it does not belong to: runs are masked
+            // by length, so its contents do not matter, but zero keeps it tidy.
 
             _prefixBits[c] = p;
             _suffixBits[c] = suffixBits;
@@ -462,6 +479,16 @@ internal sealed class Segment : IIdSource
                 fixed (uint* entries = _entries[c])
                 {
                     int batch;
+                    if (c == 0)
+                    {
+                        while ((batch = variantsOf.Fill(variants, budgets)) > 0)
+                        {
+                            ProbeSlotRuns(starts, hashes, variants[..batch], runs, thresholds, query, results);
+                        }
+
+                        continue;
+                    }
+
                     while ((batch = variantsOf.Fill(variants, budgets)) > 0)
                     {
                         for (var i = 0; i < batch; i++)
@@ -477,23 +504,42 @@ internal sealed class Segment : IIdSource
                             Sse.Prefetch0(entries + from);
                         }
 
+                        // Runs are filtered eight entries at a time: the popcount test "at most budget
+                        // bits differ" becomes "clearing the lowest set bit budget times leaves zero",
+                        // and the entries array has eight entries of padding so a short run may be
+                        // read as a whole vector and masked, with no per-entry branch.
                         var found = 0;
+                        var qsv = Vector256.Create(qs);
+                        var maskv = Vector256.Create(suffixMask);
                         for (var i = 0; i < batch; i++)
                         {
                             var budget = budgets[i];
-                            for (int e = runs[2 * i], end = runs[(2 * i) + 1]; e < end; e++)
+                            for (int e = runs[2 * i], end = runs[(2 * i) + 1]; e < end; e += 8)
                             {
-                                var entry = entries[e];
-                                if (BitOperations.PopCount((entry ^ qs) & suffixMask) <= budget)
+                                var x = (Vector256.Load(entries + e) ^ qsv) & maskv;
+                                for (var b = 0; b < budget; b++)
                                 {
-                                    var slot = (int)(entry >> sb);
+                                    x &= x - Vector256<uint>.One;
+                                }
+
+                                var hits = Vector256.Equals(x, Vector256<uint>.Zero).ExtractMostSignificantBits();
+                                if (end - e < 8)
+                                {
+                                    hits &= (1u << (end - e)) - 1;
+                                }
+
+                                while (hits != 0)
+                                {
+                                    var slot = (int)(entries[e + BitOperations.TrailingZeroCount(hits)] >> sb);
+                                    hits &= hits - 1;
                                     Sse.Prefetch0(hashes + (slot * 4));
                                     candidates[found++] = slot;
-                                    if (found == candidates.Length)
-                                    {
-                                        VerifyAll(candidates, found, c, thresholds, query, results);
-                                        found = 0;
-                                    }
+                                }
+
+                                if (found > candidates.Length - 8)
+                                {
+                                    VerifyAll(candidates, found, c, thresholds, query, results);
+                                    found = 0;
                                 }
                             }
                         }
@@ -504,6 +550,35 @@ internal sealed class Segment : IIdSource
             }
         }
     }
+
+    /// <summary>Chunk 0: the runs are slot ranges, verified in place (the hashes are read in order).</summary>
+    private unsafe void ProbeSlotRuns(int* starts, ulong* hashes, ReadOnlySpan<uint> variants, Span<int> runs, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
+    {
+        for (var i = 0; i < variants.Length; i++)
+        {
+            Sse.Prefetch0(starts + variants[i]);
+        }
+
+        for (var i = 0; i < variants.Length; i++)
+        {
+            var from = starts[variants[i]];
+            runs[2 * i] = from;
+            runs[(2 * i) + 1] = starts[variants[i] + 1];
+            Sse.Prefetch0(hashes + (from * 4));
+            Sse.Prefetch0(hashes + (from * 4) + 8);
+        }
+
+        for (var i = 0; i < variants.Length; i++)
+        {
+            for (int slot = runs[2 * i], end = runs[(2 * i) + 1]; slot < end; slot++)
+            {
+                Verify(slot, 0, thresholds, query, results);
+            }
+        }
+    }
+
+    /// <summary>Entries past the end, so that the last run can be read as one whole vector.</summary>
+    private const int EntryPadding = 8;
 
     /// <summary>Prefix variants handled per pipeline batch.</summary>
     private const int ProbeBatch = 32;
