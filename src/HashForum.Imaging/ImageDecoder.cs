@@ -64,7 +64,7 @@ public sealed class ImageDecoder
     /// <exception cref="ImageDecodeException">The input is empty, too large, not a supported format, truncated or corrupt.</exception>
     public ImageInfo Identify(ReadOnlySpan<byte> data)
     {
-        var kind = Prepare(data, out var end);
+        var kind = Prepare(data, enforceDimensions: false, out var end);
         using var arena = _allocator.BeginArena(_limits.MaxDecodeMemoryBytes);
         using var timeout = new CancellationTokenSource(_limits.DecodeTimeout);
         IMemoryOwner<byte>? gifCopy = null;
@@ -90,7 +90,7 @@ public sealed class ImageDecoder
     /// <exception cref="ImageDecodeException">The image cannot be decoded; <see cref="ImageDecodeException.Error"/> says why.</exception>
     public LumaImage Decode(ReadOnlySpan<byte> data)
     {
-        var kind = Prepare(data, out var end);
+        var kind = Prepare(data, enforceDimensions: true, out var end);
         using var arena = _allocator.BeginArena(_limits.MaxDecodeMemoryBytes);
         using var timeout = new CancellationTokenSource(_limits.DecodeTimeout);
         IMemoryOwner<byte>? gifCopy = null;
@@ -142,7 +142,7 @@ public sealed class ImageDecoder
     }
 
     /// <summary>Input checks and the structure walk; returns the container and where its data ends.</summary>
-    private ContainerKind Prepare(ReadOnlySpan<byte> data, out int end)
+    private ContainerKind Prepare(ReadOnlySpan<byte> data, bool enforceDimensions, out int end)
     {
         if (data.IsEmpty)
         {
@@ -171,7 +171,11 @@ public sealed class ImageDecoder
 
                 // ImageSharp decodes every row of the frame's own width even where it lies outside
                 // the logical screen, so the frame is held to the same limits as the screen.
-                CheckDimensions(frameWidth, frameHeight, allowEmpty: true);
+                if (enforceDimensions)
+                {
+                    CheckDimensions(frameWidth, frameHeight, allowEmpty: true);
+                }
+
                 break;
             default:
                 WebpStructure.Check(data);

@@ -1,6 +1,6 @@
 namespace HashForum.Imaging.Tests;
 
-public sealed class SmokeTests
+public sealed class ImageDecoderTests
 {
     [TestCaseSource(typeof(TestImages), nameof(TestImages.EachFormat))]
     public void Decode_EachFormat_ReturnsItsPixels(string format, byte[] data)

@@ -33,6 +33,9 @@ internal static class TestImages
         return image;
     }
 
+    /// <summary>One colour: quick to encode at any size, for tests about size rather than content.</summary>
+    public static Image<Rgba32> Solid(int width, int height) => new(width, height, new Rgba32(40, 120, 200));
+
     public static byte[] Encode(Image image, IImageEncoder encoder)
     {
         using var stream = new MemoryStream();
