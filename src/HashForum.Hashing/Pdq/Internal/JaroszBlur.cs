@@ -271,13 +271,15 @@ internal sealed class JaroszBlur
     /// <summary>Divides the running sums at the 64 decimated columns and stores them for rows <paramref name="first"/> on.</summary>
     private void KeepDecimatedColumns(ReadOnlySpan<Vector256<float>> sums, int first)
     {
+        Span<float> lanes = stackalloc float[Lanes];
+        var narrow = _narrow.AsSpan(first * Side, Lanes * Side);
         for (var k = 0; k < Side; k++)
         {
             var column = _kept[k];
-            var values = sums[column] / Vector256.Create((float)WindowCount(column, _width, _rowWindow));
+            (sums[column] / Vector256.Create((float)WindowCount(column, _width, _rowWindow))).CopyTo(lanes);
             for (var lane = 0; lane < Lanes; lane++)
             {
-                _narrow[((first + lane) * Side) + k] = values.GetElement(lane);
+                narrow[(lane * Side) + k] = lanes[lane];
             }
         }
     }
@@ -384,11 +386,12 @@ internal sealed class JaroszBlur
         }
 
         var divisor = Vector256.Create((float)count);
+        var reciprocal = Vector256.Create(1f / count);
         for (var i = input.Length - window; i > 0; i--)
         {
             sum += Unsafe.Add(ref inp, ri++);
             sum -= Unsafe.Add(ref inp, li++);
-            Unsafe.Add(ref outp, oi++) = sum / divisor;
+            Unsafe.Add(ref outp, oi++) = ExactDivision.Divide(sum, divisor, reciprocal);
         }
 
         for (var i = 0; i < half - 1; i++)
@@ -474,14 +477,15 @@ internal sealed class JaroszBlur
         }
 
         var divisor = Vector256.Create((float)count);
+        var reciprocal = Vector256.Create(1f / count);
         for (var i = n - window; i > 0; i--, li++, ri++, oi++)
         {
             sumA += Unsafe.Add(ref ia, ri);
             sumB += Unsafe.Add(ref ib, ri);
             sumA -= Unsafe.Add(ref ia, li);
             sumB -= Unsafe.Add(ref ib, li);
-            Unsafe.Add(ref oa, oi) = sumA / divisor;
-            Unsafe.Add(ref ob, oi) = sumB / divisor;
+            Unsafe.Add(ref oa, oi) = ExactDivision.Divide(sumA, divisor, reciprocal);
+            Unsafe.Add(ref ob, oi) = ExactDivision.Divide(sumB, divisor, reciprocal);
         }
 
         for (var i = 0; i < half - 1; i++, li++, oi++)
@@ -605,6 +609,7 @@ internal sealed class JaroszBlur
         ref var r = ref MemoryMarshal.GetReference(removed);
         ref var o = ref MemoryMarshal.GetReference(output);
         var divisor = Vector256.Create((float)count);
+        var reciprocal = Vector256.Create(1f / count);
         nuint j = 0;
         var n = (nuint)sums.Length;
         for (; j + Lanes <= n; j += Lanes)
@@ -612,7 +617,7 @@ internal sealed class JaroszBlur
             // (sum + added) - removed, in that order, as the reference does.
             var v = Vector256.LoadUnsafe(ref s, j) + Vector256.LoadUnsafe(ref a, j) - Vector256.LoadUnsafe(ref r, j);
             v.StoreUnsafe(ref s, j);
-            (v / divisor).StoreUnsafe(ref o, j);
+            ExactDivision.Divide(v, divisor, reciprocal).StoreUnsafe(ref o, j);
         }
 
         for (; j < n; j++)
