@@ -1,0 +1,88 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using HashForum.Server.Services;
+using Microsoft.Extensions.Options;
+
+namespace HashForum.Server.Hosting;
+
+/// <summary>Builds the server: configuration defaults, Kestrel (HTTP/2, TLS when configured), the gRPC endpoints.</summary>
+internal static class ServerApplication
+{
+    /// <summary>Where the server listens when <c>--urls</c> (or <c>ASPNETCORE_URLS</c>) does not say.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+
+        // Defaults below every other source: loopback only, HTTP/2 only (gRPC; plain HTTP/2 needs no negotiation).
+        ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["urls"] = DefaultUrls,
+                ["Kestrel:EndpointDefaults:Protocols"] = "Http2",
+
+                // The embedded Garnet logs its start-up settings at Information; ours say what matters.
+                ["Logging:LogLevel:GarnetServer"] = "Warning",
+                ["Logging:LogLevel:ArgParser"] = "Warning",
+                ["Logging:LogLevel:SingleDatabaseManager"] = "Warning",
+            },
+        });
+        builder.Services.AddApplicationServices(builder.Configuration);
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var options = kestrel.ApplicationServices.GetRequiredService<IOptions<ServerOptions>>().Value;
+            if (options.CertificatePath is { } path)
+            {
+                var certificate = options.CertificateKeyPath is { } keyPath
+                    ? X509Certificate2.CreateFromPemFile(path, keyPath)
+                    : X509CertificateLoader.LoadPkcs12FromFile(path, options.CertificatePassword);
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+            }
+        });
+        return builder;
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var server = builder.Configuration.GetSection(ServerOptions.SectionName).Get<ServerOptions>() ?? new ServerOptions();
+        CheckAddresses(builder.Configuration["urls"], server.AllowInsecureRemote);
+        var app = builder.Build();
+        app.MapGrpcService<AdminService>();
+        app.MapGrpcService<AccountService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+
+    /// <summary>Plain HTTP is for loopback: elsewhere keys would cross the network in clear text.</summary>
+    internal static void CheckAddresses(string? urls, bool allowInsecureRemote)
+    {
+        if (allowInsecureRemote || string.IsNullOrWhiteSpace(urls))
+        {
+            return;
+        }
+
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var host = url["http://".Length..].Split('/')[0];
+            host = host.StartsWith('[') ? host[1..host.IndexOf(']', StringComparison.Ordinal)] : host.Split(':')[0];
+            var loopback = string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+                || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+            if (!loopback)
+            {
+                throw new InvalidOperationException(
+                    $"Refusing plain HTTP on {url}: API keys would cross the network in clear text. Use an https:// address with a " +
+                    "certificate (HASHFORUM_TLS_CERT / HASHFORUM_TLS_KEY), a loopback address, or set HashForum:Server:AllowInsecureRemote=true " +
+                    "behind a TLS-terminating proxy.");
+            }
+        }
+    }
+}
