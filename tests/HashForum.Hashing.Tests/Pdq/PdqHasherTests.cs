@@ -113,6 +113,24 @@ public sealed class PdqHasherTests
         });
     }
 
+    [Test]
+    public void Hash_AfterWarmUp_AllocatesNothing()
+    {
+        var luma = RandomLuma(new Random(13), 640, 480);
+        var hasher = new PdqHasher();
+        hasher.Hash(luma, 640, 480);
+        hasher.HashDihedral(luma, 640, 480);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 5; i++)
+        {
+            hasher.Hash(luma, 640, 480);
+            hasher.HashDihedral(luma, 640, 480);
+        }
+
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+
     internal static float[] RandomLuma(Random random, int width, int height)
     {
         var luma = new float[width * height];
