@@ -64,13 +64,13 @@ public sealed class ImageDecoder
     /// <exception cref="ImageDecodeException">The input is empty, too large, not a supported format, truncated or corrupt.</exception>
     public ImageInfo Identify(ReadOnlySpan<byte> data)
     {
-        var kind = Prepare(data, enforceDimensions: false, out var end);
+        var kind = Prepare(data, enforceDimensions: false, out var end, out var gifControlFlags);
         using var arena = _allocator.BeginArena(_limits.MaxDecodeMemoryBytes);
         using var timeout = new CancellationTokenSource(_limits.DecodeTimeout);
         IMemoryOwner<byte>? gifCopy = null;
         try
         {
-            var input = kind == ContainerKind.Gif ? CopyFirstGifImage(data, end, out gifCopy) : data;
+            var input = kind == ContainerKind.Gif ? CopyFirstGifImage(data, end, gifControlFlags, out gifCopy) : data;
             var info = WithStream(input, stream => IdentifyCore(kind, stream, timeout.Token));
             return new ImageInfo(ContainerSniffer.Name(kind), info.Width, info.Height);
         }
@@ -90,13 +90,13 @@ public sealed class ImageDecoder
     /// <exception cref="ImageDecodeException">The image cannot be decoded; <see cref="ImageDecodeException.Error"/> says why.</exception>
     public LumaImage Decode(ReadOnlySpan<byte> data)
     {
-        var kind = Prepare(data, enforceDimensions: true, out var end);
+        var kind = Prepare(data, enforceDimensions: true, out var end, out var gifControlFlags);
         using var arena = _allocator.BeginArena(_limits.MaxDecodeMemoryBytes);
         using var timeout = new CancellationTokenSource(_limits.DecodeTimeout);
         IMemoryOwner<byte>? gifCopy = null;
         try
         {
-            var input = kind == ContainerKind.Gif ? CopyFirstGifImage(data, end, out gifCopy) : data;
+            var input = kind == ContainerKind.Gif ? CopyFirstGifImage(data, end, gifControlFlags, out gifCopy) : data;
             return WithStream(input, stream => DecodeCore(kind, stream, timeout.Token));
         }
         catch (Exception exception) when (exception is not ImageDecodeException and not OutOfMemoryException)
@@ -142,7 +142,7 @@ public sealed class ImageDecoder
     }
 
     /// <summary>Input checks and the structure walk; returns the container and where its data ends.</summary>
-    private ContainerKind Prepare(ReadOnlySpan<byte> data, bool enforceDimensions, out int end)
+    private ContainerKind Prepare(ReadOnlySpan<byte> data, bool enforceDimensions, out int end, out int gifControlFlags)
     {
         if (data.IsEmpty)
         {
@@ -158,6 +158,7 @@ public sealed class ImageDecoder
 
         var kind = ContainerSniffer.Detect(data);
         end = data.Length;
+        gifControlFlags = -1;
         switch (kind)
         {
             case ContainerKind.Jpeg:
@@ -167,7 +168,7 @@ public sealed class ImageDecoder
                 PngStructure.Check(data);
                 break;
             case ContainerKind.Gif:
-                (end, var frameWidth, var frameHeight) = GifStructure.FindEndOfFirstImage(data);
+                (end, var frameWidth, var frameHeight, gifControlFlags) = GifStructure.FindEndOfFirstImage(data);
 
                 // ImageSharp decodes every row of the frame's own width even where it lies outside
                 // the logical screen, so the frame is held to the same limits as the screen.
@@ -185,12 +186,27 @@ public sealed class ImageDecoder
         return kind;
     }
 
-    private ReadOnlySpan<byte> CopyFirstGifImage(ReadOnlySpan<byte> data, int end, out IMemoryOwner<byte> copy)
+    /// <summary>
+    /// Copies the GIF up to the end of its first image, adds a trailer, and clears the image's
+    /// transparency flag.
+    /// </summary>
+    /// <remarks>
+    /// With the flag set, ImageSharp leaves transparent pixels as transparent black; the
+    /// reference's decoders (ImageMagick writing PNM, Pillow converting to RGB) give them the RGB
+    /// of their palette entry and drop alpha, which is our rule for every format. Without the flag,
+    /// ImageSharp paints them with their palette colour too.
+    /// </remarks>
+    private ReadOnlySpan<byte> CopyFirstGifImage(ReadOnlySpan<byte> data, int end, int controlFlagsOffset, out IMemoryOwner<byte> copy)
     {
         copy = _allocator.Allocate<byte>(end + 1);
         var span = copy.Memory.Span;
         data[..end].CopyTo(span);
         span[end] = GifStructure.TrailerByte;
+        if (controlFlagsOffset >= 0)
+        {
+            span[controlFlagsOffset] &= unchecked((byte)~GifStructure.TransparencyFlag);
+        }
+
         return span[..(end + 1)];
     }
 

@@ -258,7 +258,7 @@ public sealed class CorruptInputTests
     {
         // Arrange: garbage after the first image, then a cut.
         var valid = LuminanceRuleTests.AnimatedGif(frames: 1);
-        var (end, _, _) = GifStructure.FindEndOfFirstImage(valid);
+        var (end, _, _, _) = GifStructure.FindEndOfFirstImage(valid);
         var data = valid.AsSpan(0, end).ToArray().Concat(new byte[] { 0x2C, 0x99, 0x13, 0x00, 0x21 }).ToArray();
 
         // Act
@@ -509,7 +509,7 @@ public sealed class CorruptInputTests
         // A red first frame and one blue frame; the blue frame's blocks (from the end of the first
         // image to the trailer) are then repeated.
         var two = LuminanceRuleTests.AnimatedGif(frames: 2);
-        var (end, _, _) = GifStructure.FindEndOfFirstImage(two);
+        var (end, _, _, _) = GifStructure.FindEndOfFirstImage(two);
         var laterFrame = two.AsSpan(end, two.Length - 1 - end).ToArray();
         var data = new List<byte>(two.AsSpan(0, end).ToArray());
         for (var i = 0; i < count; i++)

@@ -250,6 +250,28 @@ public sealed class LuminanceRuleTests
     }
 
     [Test]
+    public void Decode_GifWithTransparentIndex_UsesThePaletteColourOfTransparentPixels()
+    {
+        // Arrange: 2x1 pixels, palette [red, green], index 1 transparent; LZW codes clear, 0, 1, end
+        // (3 bits each, packed from the low bit).
+        byte[] data =
+        [
+            .. "GIF89a"u8, 2, 0, 1, 0, 0x80, 0, 0,
+            255, 0, 0, 0, 255, 0,
+            0x21, 0xF9, 4, 0x01, 0, 0, 1, 0,
+            0x2C, 0, 0, 0, 0, 2, 0, 1, 0, 0,
+            2, 2, 0x44, 0x0A, 0,
+            0x3B,
+        ];
+
+        // Act
+        using var luma = _decoder.Decode(data);
+
+        // Assert: alpha dropped, not composited; the transparent pixel keeps its palette green.
+        Assert.That(luma.Pixels.ToArray(), Is.EqualTo(new[] { Luminance.RedWeight * 255, Luminance.GreenWeight * 255 }));
+    }
+
+    [Test]
     public void Identify_EachFormat_ReportsFormatAndSize()
     {
         // Arrange

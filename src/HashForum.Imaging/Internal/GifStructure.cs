@@ -21,8 +21,14 @@ internal static class GifStructure
     /// <summary>Byte that ends a GIF stream.</summary>
     public const byte TrailerByte = Trailer;
 
-    /// <summary>Returns the offset just past the first image's data, and that image's size.</summary>
-    public static (int End, int FrameWidth, int FrameHeight) FindEndOfFirstImage(ReadOnlySpan<byte> data)
+    /// <summary>Bit of the graphic control flags that marks one palette index as transparent.</summary>
+    public const byte TransparencyFlag = 0x01;
+
+    /// <summary>
+    /// Returns the offset just past the first image's data, that image's size, and the offset of
+    /// the flags byte of the graphic control extension that applies to it (-1 when there is none).
+    /// </summary>
+    public static (int End, int FrameWidth, int FrameHeight, int ControlFlagsOffset) FindEndOfFirstImage(ReadOnlySpan<byte> data)
     {
         // Header (6) and logical screen descriptor (7).
         if (data.Length < 13)
@@ -32,6 +38,7 @@ internal static class GifStructure
 
         var position = 13;
         position += ColorTableLength(data[10]);
+        var controlFlagsOffset = -1;
         while (true)
         {
             if (position >= data.Length)
@@ -42,6 +49,13 @@ internal static class GifStructure
             switch (data[position++])
             {
                 case ExtensionIntroducer:
+                    // A graphic control extension is label 0xF9, then a 4-byte block whose first
+                    // byte holds the flags; the last one before the image applies to it.
+                    if (data.Length - position >= 3 && data[position] == 0xF9 && data[position + 1] >= 1)
+                    {
+                        controlFlagsOffset = position + 2;
+                    }
+
                     position++; // label
                     position = SkipSubBlocks(data, position);
                     break;
@@ -68,7 +82,7 @@ internal static class GifStructure
                         throw DecodeErrors.Corrupt(Format, "its image data is malformed");
                     }
 
-                    return (SkipSubBlocks(data, position), width, height);
+                    return (SkipSubBlocks(data, position), width, height, controlFlagsOffset);
 
                 case Trailer:
                     throw DecodeErrors.Corrupt(Format, "it holds no image");
