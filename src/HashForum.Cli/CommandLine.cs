@@ -16,6 +16,8 @@ internal static class CommandLine
         {
             case "hash":
                 return Commands.HashCommand.Run(rest, stdout, stderr);
+            case "admin":
+                return Admin.AdminCommand.Run(rest, stdout, stderr);
             case "bench" when rest.Length > 0 && rest[0] == "index":
                 return Bench.IndexBenchCommand.Run(rest[1..], stdout, stderr);
             default:
@@ -30,5 +32,6 @@ internal static class CommandLine
         Commands:
           hash [--json] [--dihedral] [--jobs N] PATH...   hash image files and folders
           bench index --count N --queries Q [...]         benchmark the near-match index
+          admin [--json] member|key|audit|whoami ...      manage members, keys and the audit log (operators)
         """;
 }
