@@ -22,6 +22,12 @@ public sealed class EmbeddedGarnetOptions
     [Required]
     public string Index { get; set; } = "64m";
 
+    /// <summary>
+    /// Whether a write is acknowledged only once its AOF commit is flushed (Garnet's <c>--aof-commit-wait</c>).
+    /// Without it every write is still committed at once (<c>--aof-commit-freq 0</c>).
+    /// </summary>
+    public bool WaitForCommit { get; set; } = true;
+
     /// <summary>Largest size of Garnet's hash index (<c>--index-max-size</c>).</summary>
     [Required]
     public string IndexMax { get; set; } = "1g";

@@ -19,13 +19,20 @@ internal sealed class RedisHashStore : IHashStore
     private const int MaxMemberLength = 128;
 
     /// <summary>Records per round of a bulk write: bounds the commands in flight.</summary>
-    private const int BulkChunk = 8192;
+    private const int BulkChunk = 2048;
+
+    /// <summary>
+    /// Records per write script: large enough to spread the per-command cost (and Garnet's per-command AOF commit),
+    /// small enough that one script blocks the server for a few milliseconds at most.
+    /// </summary>
+    private const int ScriptBatch = 128;
 
     /// <summary>Record numbers per HMGET of a load, and HMGETs in flight.</summary>
     private const int LoadChunk = 1024;
     private const int LoadInFlight = 16;
 
     private readonly IDatabase _db;
+    private readonly ScriptRunner _scripts;
     private readonly ISubscriber _subscriber;
     private readonly HashForumStoreOptions _options;
     private readonly TimeProvider _time;
@@ -38,6 +45,7 @@ internal sealed class RedisHashStore : IHashStore
     {
         ArgumentNullException.ThrowIfNull(connection);
         _db = connection.Multiplexer.GetDatabase();
+        _scripts = new ScriptRunner(connection.Multiplexer);
         _subscriber = connection.Multiplexer.GetSubscriber();
         _endpoints = connection.Endpoints;
         _options = options;
@@ -73,6 +81,7 @@ internal sealed class RedisHashStore : IHashStore
             StorageLog.PartitionMismatch(_logger, stored, configured);
         }
 
+        await Guard(_scripts.LoadAllAsync).ConfigureAwait(false);
         _partitions = stored;
         return stored;
     }
@@ -108,29 +117,58 @@ internal sealed class RedisHashStore : IHashStore
     }
 
     /// <summary>
-    /// One pipelined round: check which items exist (HGET), take a range of record numbers per partition for the
-    /// rest (one INCRBY each), run the contribute script for each, then wake followers once per partition touched.
-    /// The script checks existence again, so a race with another writer only wastes a record number.
+    /// One pipelined round, by partition in script batches of at most <see cref="ScriptBatch"/> items: which items
+    /// the members already hold (one read-only script per batch), a range of record numbers per partition for the
+    /// rest (one INCRBY each), one write script per batch, then one wake-up per partition touched. The write script
+    /// checks again, so a race with another writer only wastes a record number.
     /// </summary>
     private async Task WriteChunkAsync(Item[] all, int start, int count, BulkContributeResult[] results, int partitions)
     {
-        var existing = new Task<RedisValue>[count];
-        for (var i = 0; i < count; i++)
+        // Duplicates within the chunk: only the first of each (signal, value, member) goes to the store.
+        var firstOf = new Dictionary<(RedisKey, string), int>(count);
+        var byPartition = new List<int>?[partitions];
+        for (var i = start; i < start + count; i++)
         {
-            existing[i] = _db.HashGetAsync(all[start + i].ValueKey, all[start + i].Member);
+            if (firstOf.TryAdd((all[i].ValueKey, all[i].Member), i))
+            {
+                (byPartition[all[i].Partition] ??= []).Add(i);
+            }
         }
 
-        await Task.WhenAll(existing).ConfigureAwait(false);
-
-        // Duplicates within the chunk: only the first of each (signal, value, member) is written.
-        var firstOf = new Dictionary<(RedisKey, string), int>();
-        var needed = new int[partitions];
-        for (var i = 0; i < count; i++)
+        var batches = new List<(int Partition, List<int> Items)>();
+        for (var p = 0; p < partitions; p++)
         {
-            var item = all[start + i];
-            if (existing[i].Result.IsNull && firstOf.TryAdd((item.ValueKey, item.Member), i))
+            if (byPartition[p] is { } list)
             {
-                needed[item.Partition]++;
+                batches.AddRange(list.Chunk(ScriptBatch).Select(c => (p, c.ToList())));
+            }
+        }
+
+        var checks = batches.Select(b => _scripts.EvaluateAsync(
+            _db,
+            StoreScripts.Existing,
+            [.. b.Items.Select(i => all[i].ValueKey)],
+            [.. b.Items.Select(i => (RedisValue)all[i].Member)])).ToArray();
+        await Task.WhenAll(checks).ConfigureAwait(false);
+
+        var needed = new int[partitions];
+        var fresh = new List<int>[batches.Count];
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var existing = (RedisValue[])checks[b].Result!;
+            fresh[b] = [];
+            for (var k = 0; k < existing.Length; k++)
+            {
+                var i = batches[b].Items[k];
+                if (existing[k].IsNullOrEmpty)
+                {
+                    fresh[b].Add(i);
+                    needed[batches[b].Partition]++;
+                }
+                else
+                {
+                    results[i] = new BulkContributeResult((long)existing[k], false);
+                }
             }
         }
 
@@ -154,46 +192,66 @@ internal sealed class RedisHashStore : IHashStore
 
         var now = Now();
         var logLength = _options.ChangeLogLength.ToString(CultureInfo.InvariantCulture);
-        var writes = new Task<RedisResult>?[count];
-        for (var i = 0; i < count; i++)
+        var writes = new Task<RedisResult>?[batches.Count];
+        for (var b = 0; b < batches.Count; b++)
         {
-            var item = all[start + i];
-            if (!existing[i].Result.IsNull || firstOf[(item.ValueKey, item.Member)] != i)
+            if (fresh[b].Count == 0)
             {
                 continue;
             }
 
-            var id = RecordIds.Compose(next[item.Partition]++, item.Partition);
-            var idText = id.ToString(CultureInfo.InvariantCulture);
-            writes[i] = _db.ScriptEvaluateAsync(
-                StoreScripts.Contribute,
-                [item.ValueKey, StoreKeys.Record(id), StoreKeys.Active(item.Partition), StoreKeys.Sequence(item.Partition), StoreKeys.Log(item.Partition)],
-                [item.Member, idText, item.SignalName, item.Value, item.ActEntry, now, item.Quality, item.Labels, item.Note, item.Reference, logLength]);
+            var p = batches[b].Partition;
+            var keys = new RedisKey[3 + (2 * fresh[b].Count)];
+            var values = new RedisValue[2 + (9 * fresh[b].Count)];
+            keys[0] = StoreKeys.Sequence(p);
+            keys[1] = StoreKeys.Log(p);
+            keys[2] = StoreKeys.Active(p);
+            values[0] = now;
+            values[1] = logLength;
+            for (var k = 0; k < fresh[b].Count; k++)
+            {
+                var item = all[fresh[b][k]];
+                var id = RecordIds.Compose(next[p]++, p);
+                keys[3 + (2 * k)] = item.ValueKey;
+                keys[4 + (2 * k)] = StoreKeys.Record(id);
+                var a = 2 + (9 * k);
+                values[a] = item.Member;
+                values[a + 1] = id.ToString(CultureInfo.InvariantCulture);
+                values[a + 2] = item.SignalName;
+                values[a + 3] = item.Value;
+                values[a + 4] = item.ActEntry;
+                values[a + 5] = item.Quality;
+                values[a + 6] = item.Labels;
+                values[a + 7] = item.Note;
+                values[a + 8] = item.Reference;
+            }
+
+            writes[b] = _scripts.EvaluateAsync(_db, StoreScripts.Contribute, keys, values);
         }
 
         var touched = new bool[partitions];
-        for (var i = 0; i < count; i++)
+        for (var b = 0; b < batches.Count; b++)
         {
-            if (writes[i] is not { } write)
+            if (writes[b] is not { } write)
             {
                 continue;
             }
 
             var reply = (RedisResult[])(await write.ConfigureAwait(false))!;
-            var created = (long)reply[0] == 1;
-            results[start + i] = new BulkContributeResult(long.Parse((string)reply[1]!, CultureInfo.InvariantCulture), created);
-            touched[all[start + i].Partition] |= created;
+            for (var k = 0; k < fresh[b].Count; k++)
+            {
+                var created = (long)reply[2 * k] == 1;
+                results[fresh[b][k]] = new BulkContributeResult(long.Parse((string)reply[(2 * k) + 1]!, CultureInfo.InvariantCulture), created);
+                touched[batches[b].Partition] |= created;
+            }
         }
 
-        for (var i = 0; i < count; i++)
+        for (var i = start; i < start + count; i++)
         {
-            if (writes[i] is null)
+            var first = firstOf[(all[i].ValueKey, all[i].Member)];
+            if (first != i)
             {
-                var item = all[start + i];
-                var id = existing[i].Result.IsNull
-                    ? results[start + firstOf[(item.ValueKey, item.Member)]].Id
-                    : (long)existing[i].Result;
-                results[start + i] = new BulkContributeResult(id, false);
+                results[i] = results[first] with { Created = false };
             }
         }
 
@@ -309,7 +367,7 @@ internal sealed class RedisHashStore : IHashStore
 
     private async Task<HashRecord?> MutateAsync(long id, string script, RedisKey[] keys, RedisValue[] values)
     {
-        var reply = (RedisResult[])(await Guard(() => _db.ScriptEvaluateAsync(script, keys, values)).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await Guard(() => _scripts.EvaluateAsync(_db, script, keys, values)).ConfigureAwait(false))!;
         var outcome = (long)reply[0];
         if (outcome < 0)
         {
@@ -353,7 +411,8 @@ internal sealed class RedisHashStore : IHashStore
         {
             // Head first: an entry written between the two reads is then simply read next time.
             heads[p] = _db.StringGetAsync(StoreKeys.Sequence(p));
-            pages[p] = _db.SortedSetRangeByScoreAsync(StoreKeys.Log(p), after[p], double.PositiveInfinity, Exclude.Start, Order.Ascending, 0, maxPerPartition);
+            // Sequences are integers: "from after + 1, inclusive" rather than an exclusive bound, which Garnet ignores.
+            pages[p] = _db.SortedSetRangeByScoreAsync(StoreKeys.Log(p), after[p] + 1, double.PositiveInfinity, Exclude.None, Order.Ascending, 0, maxPerPartition);
         }
 
         await Guard(() => Task.WhenAll(Task.WhenAll(heads), Task.WhenAll(pages))).ConfigureAwait(false);

@@ -17,18 +17,64 @@ internal static class StoreScripts
         """;
 
     /// <summary>
-    /// KEYS: val, rec, act, seq, log. ARGV: member, id, signal, value, act-entry, now-ms, quality, labels, note,
-    /// reference, log-length. Returns {1, id, seq} when created, {0, existing-id} when the member already holds it.
+    /// Which of several values a member already holds. KEYS: val keys. ARGV: members. Returns, per item, the
+    /// existing id or an empty string. Read-only; the write script checks again.
     /// </summary>
-    public static readonly string Contribute = """
-        local existing = redis.call('HGET', KEYS[1], ARGV[1])
-        if existing then return {0, existing} end
-        redis.call('HSET', KEYS[2], 'id', ARGV[2], 'sig', ARGV[3], 'val', ARGV[4], 'q', ARGV[7], 'lab', ARGV[8],
-            'note', ARGV[9], 'ref', ARGV[10], 'mem', ARGV[1], 'ct', ARGV[6], 'ut', ARGV[6], 'st', 'a', 'fbp', 0, 'fbn', 0)
-        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-        redis.call('HSET', KEYS[3], ARGV[2], ARGV[5])
-        """ + Log(seq: 4, log: 5, kind: "'a'", id: "ARGV[2]", sig: "ARGV[3]", val: "ARGV[4]", logMax: "ARGV[11]") + """
-        return {1, ARGV[2], seq}
+    public const string Existing = """
+        local out = {}
+        for j = 1, #KEYS do
+            out[j] = redis.call('HGET', KEYS[j], ARGV[j]) or ''
+        end
+        return out
+        """;
+
+    /// <summary>
+    /// Contributes several records of one partition at once (one script per batch: one dispatch and, on Garnet,
+    /// one AOF commit for the lot). KEYS: seq, log, act, then val and rec of each item. ARGV: now-ms, log-length,
+    /// then member, id, signal, value, act-entry, quality, labels, note, reference of each item. Returns, per item,
+    /// 1 and the new id, or 0 and the id the member already holds. Sequence numbers are taken in one INCRBY and
+    /// the log entries added in one ZADD.
+    /// </summary>
+    public const string Contribute = """
+        local unpack = unpack or table.unpack
+        local n = math.floor((#KEYS - 3) / 2)
+        local fresh = {}
+        local out = {}
+        for j = 0, n - 1 do
+            local a = 3 + 9 * j
+            local existing = redis.call('HGET', KEYS[4 + 2 * j], ARGV[a])
+            if existing then
+                out[2 * j + 1] = 0
+                out[2 * j + 2] = existing
+            else
+                fresh[#fresh + 1] = j
+                out[2 * j + 1] = 1
+                out[2 * j + 2] = ARGV[a + 1]
+            end
+        end
+        if #fresh == 0 then return out end
+        local last = redis.call('INCRBY', KEYS[1], #fresh)
+        local log = {}
+        local act = {}
+        for k = 1, #fresh do
+            local j = fresh[k]
+            local a = 3 + 9 * j
+            local member, id, sig, val = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+            redis.call('HSET', KEYS[5 + 2 * j], 'id', id, 'sig', sig, 'val', val, 'q', ARGV[a + 5], 'lab', ARGV[a + 6],
+                'note', ARGV[a + 7], 'ref', ARGV[a + 8], 'mem', member, 'ct', ARGV[1], 'ut', ARGV[1], 'st', 'a', 'fbp', 0, 'fbn', 0)
+            redis.call('HSET', KEYS[4 + 2 * j], member, id)
+            local seq = last - #fresh + k
+            log[#log + 1] = seq
+            log[#log + 1] = tostring(seq) .. '|a|' .. id .. '|' .. sig .. '|' .. val
+            act[#act + 1] = id
+            act[#act + 1] = ARGV[a + 4]
+        end
+        redis.call('HSET', KEYS[3], unpack(act))
+        redis.call('ZADD', KEYS[2], unpack(log))
+        local max = tonumber(ARGV[2])
+        local size = redis.call('ZCARD', KEYS[2])
+        if size > max then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, size - max - 1) end
+        return out
         """;
 
     /// <summary>
