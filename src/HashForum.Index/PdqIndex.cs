@@ -106,20 +106,19 @@ public sealed class PdqIndex
             var segment = Segment.Build(ids, hashes);
             var key = FreeKey();
             _sources[key] = segment;
-            for (var e = 0; e < segment.IdCount; e++)
+            var clash = _ids.TryAddAll(segment, key, segment.IdCount);
+            if (clash >= 0)
             {
-                if (!_ids.TryAdd(segment.IdAt(e), IdMap.Location(key, e)))
+                for (var undo = 0; undo < clash; undo++)
                 {
-                    for (var undo = 0; undo < e; undo++)
-                    {
-                        _ids.Remove(segment.IdAt(undo));
-                    }
-
-                    _sources[key] = null;
-                    throw new ArgumentException($"id {segment.IdAt(e)} is given twice or already present", nameof(ids));
+                    _ids.Remove(segment.IdAt(undo));
                 }
+
+                _sources[key] = null;
+                throw new ArgumentException($"id {segment.IdAt(clash)} is given twice or already present", nameof(ids));
             }
 
+            if (Segment.Trace) Console.Error.WriteLine("trace: map done");
             _keyOf[segment] = key;
             InsertBySize(segment);
             _version++;

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace HashForum.Index.Internal;
 
 /// <summary>Where an id lives: a segment (or the tail) and an id entry in it.</summary>
@@ -82,6 +84,37 @@ internal sealed class IdMap
                 return true;
             }
         }
+    }
+
+    /// <summary>
+    /// Adds every id of a new source (entries 0..count-1 under <paramref name="key"/>), prefetching the
+    /// table a few ids ahead. Returns the first entry whose id was already present, or -1 if all went in.
+    /// </summary>
+    public unsafe int TryAddAll(IIdSource source, int key, int count)
+    {
+        if ((long)(_used + count) * 5 > _slots.Length * 3L)
+        {
+            Resize(Count + count);
+        }
+
+        const int Ahead = 16;
+        for (var e = 0; e < count; e++)
+        {
+            if (e + Ahead < count)
+            {
+                fixed (int* at = &_slots[Home(source.IdAt(e + Ahead), _bits)])
+                {
+                    Sse.Prefetch0(at);
+                }
+            }
+
+            if (!TryAdd(source.IdAt(e), Location(key, e)))
+            {
+                return e;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Removes the id and returns where it was, or -1.</summary>
