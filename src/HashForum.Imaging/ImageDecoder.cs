@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using HashForum.Hashing.Pdq;
 using HashForum.Imaging.Internal;
@@ -26,8 +27,9 @@ namespace HashForum.Imaging;
 /// Pixels: grey images (PNG grey or grey+alpha at any bit depth, greyscale JPEG) are decoded to
 /// 8-bit grey and used as is, as the PDQ reference does (routing grey through the RGB weights
 /// would change bits: 0.299f + 0.587f + 0.114f is not exactly 1). So are colour files whose every
-/// pixel is neutral (R = G = B), because the reference's decoder turns those into grey images. Everything else is decoded to
-/// 8-bit RGB and weighted by <see cref="Luminance.FromRgb24"/>. Alpha is dropped, not composited.
+/// pixel is neutral (R = G = B), because the reference's decoder turns those into grey images.
+/// Everything else is decoded to 8-bit RGB and weighted by <see cref="Luminance.FromRgb24"/>.
+/// Alpha is dropped, not composited (a transparent GIF or palette pixel keeps its palette RGB).
 /// 16-bit samples are scaled to 8 bits by ImageSharp (the reference hashes the low byte, a quirk
 /// we do not copy). EXIF orientation is ignored. CMYK JPEGs use ImageSharp's conversion to RGB.
 /// </para>
@@ -71,8 +73,8 @@ public sealed class ImageDecoder
         try
         {
             var input = kind == ContainerKind.Gif ? CopyFirstGifImage(data, end, gifControlFlags, out gifCopy) : data;
-            var info = WithStream(input, stream => IdentifyCore(kind, stream, timeout.Token));
-            return new ImageInfo(ContainerSniffer.Name(kind), info.Width, info.Height);
+            var header = ReadHeader(kind, input, timeout.Token);
+            return new ImageInfo(ContainerSniffer.Name(kind), header.Width, header.Height);
         }
         catch (Exception exception) when (exception is not ImageDecodeException and not OutOfMemoryException)
         {
@@ -97,7 +99,11 @@ public sealed class ImageDecoder
         try
         {
             var input = kind == ContainerKind.Gif ? CopyFirstGifImage(data, end, gifControlFlags, out gifCopy) : data;
-            return WithStream(input, stream => DecodeCore(kind, stream, timeout.Token));
+
+            // Dimensions first: nothing the size of the image is allocated before they pass.
+            var header = ReadHeader(kind, input, timeout.Token);
+            CheckDimensions(header.Width, header.Height, allowEmpty: false);
+            return WithStream(input, stream => DecodeCore(kind, header, stream, timeout.Token));
         }
         catch (Exception exception) when (exception is not ImageDecodeException and not OutOfMemoryException)
         {
@@ -210,6 +216,20 @@ public sealed class ImageDecoder
         return span[..(end + 1)];
     }
 
+    private Header ReadHeader(ContainerKind kind, ReadOnlySpan<byte> input, CancellationToken cancellationToken)
+    {
+        if (kind == ContainerKind.Gif)
+        {
+            // ImageSharp's GIF Identify runs the whole LZW decoder to skip the image data, half
+            // the cost of a decode. The logical screen size it would report is bytes 6-9, which
+            // GifStructure has seen, and it is the size of the image the decoder makes.
+            return new Header(BinaryPrimitives.ReadUInt16LittleEndian(input[6..]), BinaryPrimitives.ReadUInt16LittleEndian(input[8..]), IsGrey: false);
+        }
+
+        var info = WithStream(input, stream => IdentifyCore(kind, stream, cancellationToken));
+        return new Header(info.Width, info.Height, IsGrey(kind, info));
+    }
+
     private IImageInfo IdentifyCore(ContainerKind kind, Stream stream, CancellationToken cancellationToken)
     {
         var configuration = _decoders.Configuration;
@@ -217,7 +237,6 @@ public sealed class ImageDecoder
         {
             ContainerKind.Jpeg => _decoders.Jpeg.Identify(configuration, stream, cancellationToken),
             ContainerKind.Png => _decoders.Png.Identify(configuration, stream, cancellationToken),
-            ContainerKind.Gif => _decoders.Gif.Identify(configuration, stream, cancellationToken),
             _ => _decoders.Webp.Identify(configuration, stream, cancellationToken),
         };
     }
@@ -235,23 +254,18 @@ public sealed class ImageDecoder
         };
     }
 
-    private LumaImage DecodeCore(ContainerKind kind, Stream stream, CancellationToken cancellationToken)
+    private LumaImage DecodeCore(ContainerKind kind, Header header, Stream stream, CancellationToken cancellationToken)
     {
-        // Dimensions first: nothing the size of the image is allocated before they pass.
-        var info = IdentifyCore(kind, stream, cancellationToken);
-        CheckDimensions(info.Width, info.Height, allowEmpty: false);
-        stream.Position = 0;
-
         var format = ContainerSniffer.Name(kind);
-        if (IsGrey(kind, info))
+        if (header.IsGrey)
         {
             using var grey = DecodePixels<L8>(kind, stream, cancellationToken);
-            CheckSameSize(kind, info, grey);
+            CheckSameSize(kind, header, grey);
             return ToLuma(grey, format, fromGrey: true, static (row, luma) => Luminance.FromGray8(MemoryMarshal.AsBytes(row), luma));
         }
 
         using var colour = DecodePixels<Rgb24>(kind, stream, cancellationToken);
-        CheckSameSize(kind, info, colour);
+        CheckSameSize(kind, header, colour);
         if (IsNeutral(colour))
         {
             // A colour file whose every pixel has R = G = B (a grey photo saved as colour): the
@@ -300,10 +314,10 @@ public sealed class ImageDecoder
         _ => false,
     };
 
-    private static void CheckSameSize<TPixel>(ContainerKind kind, IImageInfo info, Image<TPixel> image)
+    private static void CheckSameSize<TPixel>(ContainerKind kind, Header header, Image<TPixel> image)
         where TPixel : unmanaged, IPixel<TPixel>
     {
-        if (image.Width != info.Width || image.Height != info.Height)
+        if (image.Width != header.Width || image.Height != header.Height)
         {
             throw DecodeErrors.Corrupt(ContainerSniffer.DisplayName(kind), "its headers disagree about the image size");
         }
@@ -351,4 +365,7 @@ public sealed class ImageDecoder
 
     private delegate void RowConverter<TPixel>(Span<TPixel> row, Span<float> luma)
         where TPixel : unmanaged, IPixel<TPixel>;
+
+    /// <summary>What the headers say: the size, and whether the samples are grey.</summary>
+    private readonly record struct Header(int Width, int Height, bool IsGrey);
 }
