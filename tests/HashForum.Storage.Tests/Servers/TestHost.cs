@@ -64,6 +64,17 @@ internal sealed class MemorySink : IChangeSink
         }
     }
 
+    public IReadOnlyList<long> Ids
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _active.Keys];
+            }
+        }
+    }
+
     public bool Contains(long id)
     {
         lock (_lock)
