@@ -16,8 +16,24 @@ namespace HashForum.Index;
 /// runs are filtered on the remaining chunk bits held in the entry, and candidates are checked in full.
 /// A match is reported only through its first qualifying chunk, so no visited set is needed. Radii of
 /// 64 and more, small segments and the tail use the AVX2 linear scan, which is also the test oracle.</para>
-/// <para><b>Chunking, by measurement</b> (realistic 128-one-bit hashes with 1% near-duplicates,
-/// radius 31, one core of this 2-core EPYC, p50 per query): CHUNK_TABLE</para>
+/// <para><b>Chunking, by measurement</b> (<c>hashforum bench index --count 1000000 --queries 1000</c>:
+/// realistic 128-one-bit hashes with 1% near-duplicates, radius 31, one core of the shared 2-core
+/// EPYC KVM guest; per query: prefix probes outside chunk 0, candidates fetched, p50; timings are
+/// noisy, ±30%, as other builds shared the machine):
+/// <code>
+/// chunks  widths   probes  candidates  hashes read in chunk 0  bytes/hash  p50
+///   10    26/25     2066       107          6375 (t0 = 3)          89.8     231 us
+///   11    24/23     1540       305           137 (t0 = 1)          94.4     105 us
+///   12    22/21     1286       772           138                   98.9     108 us
+///   13    20/19      896      1224          1180                  103.4     139 us
+///   16    16        255      3899           261                  112.8     215 us
+/// </code>
+/// (The 10- and 13-chunk rows were measured before chunk 0 was given the smaller threshold.)
+/// Narrow chunks (16 x 16 bits, as in Meta's C++ MIH) drown in candidates, each a cache miss on a
+/// random hash; wide ones drown in probe variants (C(p, t) grows fast). Random reads, not
+/// instructions, set the cost here (about 60 ns each even on huge pages, ~500 ns unoverlapped), so
+/// the search runs as a prefetching pipeline and 11 chunks is the default from ~500k values; at 10M
+/// values that is ~2.5k probes and ~3.5k candidates a query.</para>
 /// <para><b>Memory.</b> Per distinct hash: 32 bytes of limbs, 8 bytes of id, and per chunk one packed
 /// <c>uint</c> (slot above the low chunk bits) plus about half a byte of prefix table; about 6 bytes of
 /// id map per id. No object per hash: a segment is a handful of large arrays.</para>
@@ -118,7 +134,6 @@ public sealed class PdqIndex
                 throw new ArgumentException($"id {segment.IdAt(clash)} is given twice or already present", nameof(ids));
             }
 
-            if (Segment.Trace) Console.Error.WriteLine("trace: map done");
             _keyOf[segment] = key;
             InsertBySize(segment);
             _version++;

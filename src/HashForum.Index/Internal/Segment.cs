@@ -137,12 +137,10 @@ internal sealed class Segment : IIdSource
             throw new ArgumentException("ids and hashes must have the same length", nameof(hashes));
         }
 
-        var trace = System.Diagnostics.Stopwatch.StartNew();
         // 1. Distinct values, through an open-addressing table of first entries.
         var valueOfEntry = new int[count];
         var firstEntry = new int[count];
         var values = Dedupe(hashes, valueOfEntry, firstEntry);
-        if (Trace) Console.Error.WriteLine($"trace: dedupe {trace.Elapsed.TotalSeconds:F2} cpu {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F2}");
 
         // 2. Choose the index shape for this size and order values by chunk 0's prefix, so that
         //    clusters of near-duplicates are contiguous (hot runs are then read sequentially).
@@ -211,42 +209,37 @@ internal sealed class Segment : IIdSource
             }
         }
 
-        if (Trace) Console.Error.WriteLine($"trace: dedupe+order+ids {trace.Elapsed.TotalSeconds:F2} cpu {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F2}");
         var segment = new Segment(limbs, idsBySlot, idStart, layout);
         if (layout is not null)
         {
             segment.BuildChunks(layout, chunk0Starts!);
         }
-        if (Trace) Console.Error.WriteLine($"trace: chunks {trace.Elapsed.TotalSeconds:F2} cpu {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F2}");
 
         return segment;
     }
 
     /// <summary>
-    /// The number of chunks for a segment of <paramref name="values"/> values. At 10M realistic hashes,
-    /// radius 31, measured p50 (see <see cref="PdqIndex"/>): 11 chunks (mostly 23 bits, thresholds 2)
-    /// balances ~3k prefix probes against ~3k candidates; 16 chunks of 16 bits gives ~40k candidates.
-    /// Small segments use more, narrower chunks: fewer probes and still few candidates.
+    /// The number of chunks for a segment of <paramref name="values"/> values (measurements in the
+    /// remarks of <see cref="PdqIndex"/>). From about half a million values, 11 chunks (three of 24
+    /// bits, eight of 23): 12 is as fast at 1M but needs 4 more bytes a hash and twice the candidates,
+    /// and at 10M it is the balance of ~2.5k prefix probes against ~3.5k candidates. Smaller
+    /// segments, mostly in cache, use narrower chunks: fewer probes, still few candidates.
     /// </summary>
     internal static int ChunkCountFor(int values) => values switch
     {
         < 1 << 16 => 16,
-        < 1 << 19 => 13,
-        < 1 << 21 => 12,
+        < 1 << 19 => 12,
         _ => 11,
     };
 
+    /// <summary>Tests pin the chunk count to exercise every layout on small data.</summary>
     internal static Func<int, int>? ChunkCountOverride { get; set; }
 
-    private static ChunkLayout ChooseLayout(int values) => ChunkLayout.Even(ChunkCountOverride?.Invoke(values) ?? (TuneChunks > 0 ? TuneChunks : ChunkCountFor(values)));
-
-    internal static readonly bool Trace = Environment.GetEnvironmentVariable("HASHFORUM_TUNE_TRACE") == "1";
-    private static readonly int TuneChunks = int.TryParse(Environment.GetEnvironmentVariable("HASHFORUM_TUNE_CHUNKS"), out var v) ? v : 0;
-    private static readonly int TuneRun = int.TryParse(Environment.GetEnvironmentVariable("HASHFORUM_TUNE_RUN"), out var v) ? v : TargetRunLength;
+    private static ChunkLayout ChooseLayout(int values) => ChunkLayout.Even(ChunkCountOverride?.Invoke(values) ?? ChunkCountFor(values));
 
     private static int PrefixBitsFor(int values, int width)
     {
-        var bits = Bits.BitsFor(Math.Max(1, values / TuneRun));
+        var bits = Bits.BitsFor(Math.Max(1, values / TargetRunLength));
         return Math.Clamp(bits, 1, width);
     }
 
@@ -576,9 +569,13 @@ internal sealed class Segment : IIdSource
                         for (var i = 0; i < batch; i++)
                         {
                             var from = starts[variants[i]];
+                            var to = starts[variants[i] + 1];
                             runs[2 * i] = from;
-                            runs[(2 * i) + 1] = starts[variants[i] + 1];
+                            runs[(2 * i) + 1] = to;
+
+                            // A run of ~8 entries straddles a line boundary about half the time.
                             Sse.Prefetch0(entries + from);
+                            Sse.Prefetch0(entries + to);
                         }
 
                         // Runs are filtered eight entries at a time: the popcount test "at most budget
@@ -639,10 +636,13 @@ internal sealed class Segment : IIdSource
         for (var i = 0; i < variants.Length; i++)
         {
             var from = starts[variants[i]];
+            var to = starts[variants[i] + 1];
             runs[2 * i] = from;
-            runs[(2 * i) + 1] = starts[variants[i] + 1];
-            Sse.Prefetch0(hashes + (from * 4));
-            Sse.Prefetch0(hashes + (from * 4) + 8);
+            runs[(2 * i) + 1] = to;
+            for (var line = from * 4; line < to * 4; line += 8)
+            {
+                Sse.Prefetch0(hashes + line);
+            }
         }
 
         for (var i = 0; i < variants.Length; i++)
