@@ -3,6 +3,7 @@ using HashForum.Membership;
 using HashForum.Server.Auth;
 using HashForum.Server.Errors;
 using HashForum.Server.Indexing;
+using HashForum.Server.Services.Members;
 using HashForum.Storage;
 using HashForum.Storage.Garnet;
 using Microsoft.Extensions.Options;
@@ -33,6 +34,7 @@ internal static class ApplicationServices
         services.AddHostedService<StartupService>();
         services.AddHashForumChangeFeed();
         services.AddHashForumMembership(configuration);
+        services.AddMemberApi(configuration);
 
         // gRPC: limits, compression policy, errors outermost, then authentication.
         services.AddGrpc();

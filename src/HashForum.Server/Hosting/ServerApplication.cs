@@ -52,6 +52,11 @@ internal static class ServerApplication
         var app = builder.Build();
         app.MapGrpcService<AdminService>();
         app.MapGrpcService<AccountService>();
+        app.MapGrpcService<Services.Members.LookupService>();
+        app.MapGrpcService<Services.Members.HashingService>();
+        app.MapGrpcService<Services.Members.ContributeService>();
+        app.MapGrpcService<Services.Members.SyncService>();
+        app.MapGrpcService<Services.Members.LabelService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
