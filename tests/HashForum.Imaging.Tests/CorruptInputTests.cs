@@ -331,6 +331,41 @@ public sealed class CorruptInputTests
         Assert.That(decoder.Allocator.OutstandingBytes, Is.Zero);
     }
 
+    [TestCase("jpeg")]
+    [TestCase("png")]
+    [TestCase("gif")]
+    [TestCase("webp-lossless")]
+    [TestCase("webp-lossy")]
+    public void Decode_ImageAtThePixelLimit_FitsTheDefaultBudgetScaledDown(string format)
+    {
+        // Arrange: the default budget per allowed pixel (1 GiB / 50 MP, about 21 bytes), applied to
+        // a 1-megapixel limit, must hold a 1-megapixel image of every format at its most expensive
+        // (JPEG 4:4:4, lossless WebP).
+        var defaults = new ImageLimits();
+        var bytesPerPixel = (double)defaults.MaxDecodeMemoryBytes / defaults.MaxPixels;
+        var decoder = new ImageDecoder(new ImageLimits { MaxPixels = 1_000_000, MaxDecodeMemoryBytes = (long)(bytesPerPixel * 1_000_000) });
+        using var image = TestImages.Smooth(1000, 1000);
+        var data = TestImages.Encode(image, format switch
+        {
+            "jpeg" => new JpegEncoder { ColorType = JpegColorType.YCbCrRatio444 },
+            "png" => new PngEncoder(),
+            "gif" => new GifEncoder(),
+            "webp-lossless" => new WebpEncoder { FileFormat = WebpFileFormatType.Lossless },
+            _ => new WebpEncoder { FileFormat = WebpFileFormatType.Lossy },
+        });
+        decoder.Allocator.ResetPeak();
+
+        // Act
+        using (var luma = decoder.Decode(data))
+        {
+            // Assert
+            Assert.That(luma.Width, Is.EqualTo(1000));
+        }
+
+        TestContext.Out.WriteLine($"{format}: peak {decoder.Allocator.PeakBytes / 1_000_000.0:0.0} bytes a pixel");
+        Assert.That(decoder.OutstandingBuffers, Is.Zero);
+    }
+
     [Test]
     public void Decode_OverTheInputLimit_IsRefusedBeforeParsing()
     {

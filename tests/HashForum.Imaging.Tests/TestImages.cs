@@ -33,6 +33,22 @@ internal static class TestImages
         return image;
     }
 
+    /// <summary>Gradients with a little noise: compresses like a photo and encodes quickly.</summary>
+    public static Image<Rgba32> Smooth(int width, int height, int seed = 1)
+    {
+        var random = new Random(seed);
+        var image = new Image<Rgba32>(width, height);
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                image[x, y] = new Rgba32((byte)(x * 255 / width), (byte)(y * 255 / height), (byte)((((x + y) / 8) % 2 * 128) + random.Next(16)));
+            }
+        }
+
+        return image;
+    }
+
     /// <summary>One colour: quick to encode at any size, for tests about size rather than content.</summary>
     public static Image<Rgba32> Solid(int width, int height) => new(width, height, new Rgba32(40, 120, 200));
 
