@@ -53,10 +53,18 @@ public sealed class KeyValidator
         }
     }
 
+    /// <summary>Tests only: drop invalidation messages, as if they were lost, to check the cache-expiry bound.</summary>
+    internal bool IgnoreInvalidations { get; set; }
+
     /// <summary>Drops cached state: <c>k:KEYID</c> for one key, <c>m:MEMBERID</c> for a member's keys.</summary>
     public void Invalidate(string message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (IgnoreInvalidations)
+        {
+            return;
+        }
+
         Interlocked.Increment(ref _epoch);
         if (message.StartsWith("k:", StringComparison.Ordinal))
         {
