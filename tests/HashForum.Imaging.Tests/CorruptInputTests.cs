@@ -86,6 +86,34 @@ public sealed class CorruptInputTests
         }
     }
 
+    [TestCaseSource(typeof(TestImages), nameof(TestImages.EachFormat))]
+    public void Decode_RandomlyMutated_RefusesCleanlyOrDecodes(string format, byte[] data)
+    {
+        // Arrange: a small deterministic fuzz run; each case overwrites 1 to 8 random bytes.
+        var random = new Random(20261127);
+        var decodeTime = Stopwatch.StartNew();
+
+        for (var run = 0; run < 400; run++)
+        {
+            var damaged = (byte[])data.Clone();
+            for (var i = random.Next(1, 9); i > 0; i--)
+            {
+                damaged[random.Next(damaged.Length)] = (byte)random.Next(256);
+            }
+
+            decodeTime.Restart();
+
+            // Act
+            _ = Attempt(_decoder, damaged);
+
+            // Assert
+            Assert.That(decodeTime.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), $"{format} run {run}");
+            Assert.That(_decoder.OutstandingBuffers, Is.Zero, $"{format} run {run} leaked a buffer");
+        }
+
+        TestContext.Out.WriteLine($"{format}: buffers dropped by the decoder and returned by the arena: {_decoder.Allocator.ReclaimedBuffers}");
+    }
+
     [Test]
     public void Decode_PngWithAnyBitFlipped_RefusesOrReturnsTheIntactPixels()
     {
