@@ -62,5 +62,24 @@ public sealed class ImageLimits
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DecodeTimeout, TimeSpan.Zero, nameof(DecodeTimeout));
     }
 
+    /// <summary>
+    /// Like <see cref="Validate"/>, but returns the problem instead of throwing, for an options
+    /// validator (<c>IValidateOptions</c>) at start-up.
+    /// </summary>
+    public bool TryValidate(out string? problem)
+    {
+        try
+        {
+            Validate();
+            problem = null;
+            return true;
+        }
+        catch (ArgumentOutOfRangeException exception)
+        {
+            problem = $"{SectionName}: {exception.Message}";
+            return false;
+        }
+    }
+
     internal ImageLimits Clone() => (ImageLimits)MemberwiseClone();
 }

@@ -14,6 +14,8 @@ public sealed class ImageLimitsTests
         Assert.That(limits.MaxInputBytes, Is.EqualTo(32 * 1024 * 1024));
         Assert.That(ImageLimits.SectionName, Is.EqualTo("HashForum:Images"));
         Assert.DoesNotThrow(limits.Validate);
+        Assert.That(limits.TryValidate(out var problem), Is.True);
+        Assert.That(problem, Is.Null);
     }
 
     private static IEnumerable<TestCaseData> OutOfRange()
@@ -35,6 +37,8 @@ public sealed class ImageLimitsTests
         // Act, Assert
         Assert.Throws<ArgumentOutOfRangeException>(limits.Validate);
         Assert.Throws<ArgumentOutOfRangeException>(() => _ = new ImageDecoder(limits));
+        Assert.That(limits.TryValidate(out var problem), Is.False);
+        Assert.That(problem, Does.StartWith("HashForum:Images: "));
     }
 
     [Test]
