@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using HashForum.Storage;
+using HashForum.Storage.Garnet;
+using HashForum.Storage.Internal;
+using StackExchange.Redis;
+
+// Usage: HashForum.Storage.Benchmarks [garnet|redis|both] [records] [--redis host:port]
+// Writes N PDQ records pipelined through the real store code, then loads them back as a starting server does,
+// and prints records/s for each, beside a baseline measured in the same run on the same server: plain pipelined
+// SETs of the same count (the ceiling of one connection to that server).
+var target = args.Length > 0 ? args[0] : "both";
+if (target == "serve-garnet")
+{
+    // Hosts the embedded Garnet on a folder until Enter, for poking at it with redis-cli / redis-benchmark.
+    using var served = new EmbeddedGarnetServer(args[1], new EmbeddedGarnetOptions { WaitForCommit = !args.Contains("--no-commit-wait") });
+    Console.WriteLine(served.EnsureStarted());
+    Console.ReadLine();
+    return 0;
+}
+
+var count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+var externalRedis = args.SkipWhile(a => a != "--redis").Skip(1).FirstOrDefault();
+
+if (target is "garnet" or "both")
+{
+    var dir = Path.Combine(Path.GetTempPath(), "hashforum-bench-" + Guid.NewGuid().ToString("N"));
+    try
+    {
+        var wait = !args.Contains("--no-commit-wait");
+        using var garnet = new EmbeddedGarnetServer(dir, new EmbeddedGarnetOptions { WaitForCommit = wait });
+        await RunAsync($"embedded Garnet (AOF commit per write, {(wait ? "waited for" : "not waited for")})", garnet.EnsureStarted(), count);
+    }
+    finally
+    {
+        Directory.Delete(dir, recursive: true);
+    }
+}
+
+if (target is "redis" or "both")
+{
+    if (externalRedis is not null)
+    {
+        await RunAsync($"redis-server at {externalRedis}", externalRedis, count);
+    }
+    else
+    {
+        var dir = Directory.CreateTempSubdirectory("hashforum-bench-redis").FullName;
+        var port = FreePort();
+        using var redis = Process.Start(new ProcessStartInfo("redis-server")
+        {
+            ArgumentList = { "--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--dir", dir },
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            await Task.Delay(500);
+            var version = Run("redis-server", "--version").Split(' ').FirstOrDefault(s => s.StartsWith("v=", StringComparison.Ordinal));
+            await RunAsync($"redis-server {version} (no persistence, as in CI)", "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture), count);
+        }
+        finally
+        {
+            redis.Kill();
+            await redis.WaitForExitAsync();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
+
+return 0;
+
+static async Task RunAsync(string name, string configuration, int count)
+{
+    var options = new HashForumStoreOptions { Redis = configuration + ",allowAdmin=true", Partitions = 16, OperationTimeout = TimeSpan.FromSeconds(60) };
+    using var connection = StoreConnection.Connect(options, embedded: null);
+    var store = new RedisHashStore(connection, options);
+    Console.WriteLine($"== {name}: {count:N0} records, {Environment.ProcessorCount} cores");
+
+    var baseline = await BaselineAsync(connection.Multiplexer.GetDatabase(), count);
+    Console.WriteLine($"   baseline, pipelined SET:   {baseline,12:N0} ops/s");
+
+    const int batchSize = 10_000;
+    var write = Stopwatch.StartNew();
+    for (var start = 0; start < count; start += batchSize)
+    {
+        var batch = new Contribution[Math.Min(batchSize, count - start)];
+        for (var i = 0; i < batch.Length; i++)
+        {
+            batch[i] = new Contribution
+            {
+                Signal = SignalType.Pdq,
+                Value = Value(start + i),
+                Member = "bench-member",
+                Quality = 100,
+                Labels = ["bench"],
+            };
+        }
+
+        await store.ContributeManyAsync(batch);
+    }
+
+    write.Stop();
+    Console.WriteLine($"   bulk write (contribute):   {count / write.Elapsed.TotalSeconds,12:N0} records/s  ({write.Elapsed.TotalSeconds:F1} s)");
+
+    GC.Collect();
+    var before = GC.GetTotalMemory(forceFullCollection: true);
+    var sink = new CountingSink();
+    var load = Stopwatch.StartNew();
+    await store.LoadActiveAsync(sink);
+    load.Stop();
+    Console.WriteLine($"   start-up load:             {sink.Count / load.Elapsed.TotalSeconds,12:N0} records/s  ({load.Elapsed.TotalSeconds:F1} s, {sink.Count:N0} records, " +
+        $"largest batch {sink.LargestBatch:N0}, managed heap +{(GC.GetTotalMemory(false) - before) / 1048576.0:F0} MiB, peak working set {Environment.WorkingSet / 1048576.0:F0} MiB)");
+    if (sink.Count != count)
+    {
+        throw new InvalidOperationException($"Loaded {sink.Count} records, wrote {count}.");
+    }
+
+    // Leave the server empty again (a single server: the bench does not run against a cluster).
+    await connection.Multiplexer.GetDatabase().ExecuteAsync("FLUSHDB");
+}
+
+static async Task<double> BaselineAsync(IDatabase db, int count)
+{
+    var stopwatch = Stopwatch.StartNew();
+    var pending = new List<Task>(10_000);
+    for (var i = 0; i < count; i++)
+    {
+        pending.Add(db.StringSetAsync("hf:bench:{b}:" + i.ToString(CultureInfo.InvariantCulture), i));
+        if (pending.Count == 10_000)
+        {
+            await Task.WhenAll(pending);
+            pending.Clear();
+        }
+    }
+
+    await Task.WhenAll(pending);
+    var rate = count / stopwatch.Elapsed.TotalSeconds;
+    await db.ExecuteAsync("FLUSHDB");
+    return rate;
+}
+
+static string Value(int i)
+{
+    // Spread values as PDQ hashes are spread: a mixed 64-bit number, repeated.
+    var x = (ulong)i * 0x9E3779B97F4A7C15UL;
+    return x.ToString("x16", CultureInfo.InvariantCulture) + ((ulong)i).ToString("x16", CultureInfo.InvariantCulture) + x.ToString("x16", CultureInfo.InvariantCulture) + "0000000000000000";
+}
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static string Run(string tool, params string[] args)
+{
+    var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true };
+    foreach (var arg in args)
+    {
+        info.ArgumentList.Add(arg);
+    }
+
+    using var process = Process.Start(info)!;
+    var output = process.StandardOutput.ReadToEnd();
+    process.WaitForExit();
+    return output;
+}
+
+/// <summary>Counts what a start-up load hands over, keeping nothing (the index's own memory is not measured here).</summary>
+internal sealed class CountingSink : IChangeSink
+{
+    public long Count { get; private set; }
+
+    public int LargestBatch { get; private set; }
+
+    public void BeginLoad() => Count = 0;
+
+    public void Load(ReadOnlySpan<ChangeEntry> batch)
+    {
+        Count += batch.Length;
+        LargestBatch = Math.Max(LargestBatch, batch.Length);
+    }
+
+    public void EndLoad()
+    {
+    }
+
+    public void Apply(in ChangeEntry change)
+    {
+    }
+}
