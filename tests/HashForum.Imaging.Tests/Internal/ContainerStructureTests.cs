@@ -16,6 +16,24 @@ public sealed class ContainerStructureTests
         Assert.That(crc, Is.EqualTo(0xCBF43926u));
     }
 
+    [Test]
+    public void Crc32_AnyLength_MatchesTheBitwiseDefinition()
+    {
+        // Arrange: lengths around the 8-byte stride, against the one-bit-at-a-time definition.
+        var random = new Random(5);
+        for (var length = 0; length < 40; length++)
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+
+            // Act
+            var crc = Crc32.Compute(data);
+
+            // Assert
+            Assert.That(crc, Is.EqualTo(BitwiseCrc(data)), $"length {length}");
+        }
+    }
+
     [TestCase(new byte[] { 0xFF }, ImageDecodeError.Truncated)]
     [TestCase(new byte[] { 0x89, 0x50, 0x4E }, ImageDecodeError.Truncated)]
     [TestCase(new byte[] { (byte)'G', (byte)'I', (byte)'F', (byte)'8', (byte)'7' }, ImageDecodeError.Truncated)]
@@ -179,5 +197,20 @@ public sealed class ContainerStructureTests
 
         // Assert
         Assert.That(exception!.Error, Is.EqualTo(ImageDecodeError.Corrupt));
+    }
+
+    private static uint BitwiseCrc(byte[] data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+            }
+        }
+
+        return ~crc;
     }
 }
