@@ -34,9 +34,13 @@ namespace HashForum.Index;
 /// instructions, set the cost here (about 60 ns each even on huge pages, ~500 ns unoverlapped), so
 /// the search runs as a prefetching pipeline and 11 chunks is the default from ~500k values; at 10M
 /// values that is ~2.5k probes and ~3.5k candidates a query.</para>
-/// <para><b>Memory.</b> Per distinct hash: 32 bytes of limbs, 8 bytes of id, and per chunk one packed
-/// <c>uint</c> (slot above the low chunk bits) plus about half a byte of prefix table; about 6 bytes of
-/// id map per id. No object per hash: a segment is a handful of large arrays.</para>
+/// <para><b>Memory.</b> Per distinct hash: 32 bytes of limbs, 8 bytes of id, and for each chunk but the
+/// first one packed <c>uint</c> (slot above the low chunk bits) plus about half a byte of prefix table
+/// (chunk 0 needs no entries: the hashes themselves are stored in chunk-0 order); about 6.7 bytes of id
+/// map per id. At 10M realistic hashes that is 96 bytes a hash, summed from array lengths. No object
+/// per hash: a segment is a handful of large arrays, so the GC has nothing to walk. Equal hashes are
+/// stored once per segment (the ids of a value are grouped); a hash added again later lives in the
+/// newer segment too until the segments merge.</para>
 /// <para><b>Concurrency.</b> One writer lock serialises Add/Remove; readers take no lock. The state is an
 /// immutable <c>Snapshot</c> (segment list, tail length, version) swapped in with one volatile write
 /// after each change. Additions go to an append-only tail beyond the length readers know; removals
