@@ -376,7 +376,7 @@ internal sealed class Segment : IIdSource
     private static int Dedupe(ReadOnlySpan<Hash256> hashes, int[] valueOfEntry, int[] firstEntry)
     {
         var tableBits = Bits.BitsFor(Math.Max(2, hashes.Length * 2));
-        var table = new int[1 << tableBits];
+        var table = LargeArrays.Uninitialized<int>(1 << tableBits);
         Array.Fill(table, -1);
         var mask = table.Length - 1;
         var values = 0;
