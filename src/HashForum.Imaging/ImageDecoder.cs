@@ -21,7 +21,8 @@ namespace HashForum.Imaging;
 /// formats is refused, and BMP/TIFF decoders do not even exist in our configuration); a walk of the
 /// container structure (truncation, checksums, JPEG scan count, GIF cut after the first image);
 /// the header dimensions from ImageSharp's Identify, checked against the limits before any pixel
-/// buffer exists; then the decode itself under a memory budget and a time budget.
+/// buffer exists; then the decode itself under a memory budget (<see cref="CountingMemoryAllocator"/>)
+/// and a time budget (<see cref="DecodeDeadline"/>).
 /// </para>
 /// <para>
 /// Pixels: grey images (PNG grey or grey+alpha at any bit depth, greyscale JPEG) are decoded to
@@ -68,17 +69,17 @@ public sealed class ImageDecoder
     {
         var kind = Prepare(data, enforceDimensions: false, out var end, out var gifControlFlags);
         using var arena = _allocator.BeginArena(_limits.MaxDecodeMemoryBytes);
-        using var timeout = new CancellationTokenSource(_limits.DecodeTimeout);
+        using var deadline = new DecodeDeadline(_limits.DecodeTimeout);
         IMemoryOwner<byte>? gifCopy = null;
         try
         {
             var input = kind == ContainerKind.Gif ? CopyFirstGifImage(data, end, gifControlFlags, out gifCopy) : data;
-            var header = ReadHeader(kind, input, timeout.Token);
+            var header = ReadHeader(kind, input, deadline);
             return new ImageInfo(ContainerSniffer.Name(kind), header.Width, header.Height);
         }
         catch (Exception exception) when (exception is not ImageDecodeException and not OutOfMemoryException)
         {
-            throw Translate(exception, kind, timeout.IsCancellationRequested, arena.BudgetExceeded);
+            throw Translate(exception, kind, deadline.Expired, arena.BudgetExceeded);
         }
         finally
         {
@@ -94,20 +95,21 @@ public sealed class ImageDecoder
     {
         var kind = Prepare(data, enforceDimensions: true, out var end, out var gifControlFlags);
         using var arena = _allocator.BeginArena(_limits.MaxDecodeMemoryBytes);
-        using var timeout = new CancellationTokenSource(_limits.DecodeTimeout);
+        using var deadline = new DecodeDeadline(_limits.DecodeTimeout);
         IMemoryOwner<byte>? gifCopy = null;
         try
         {
             var input = kind == ContainerKind.Gif ? CopyFirstGifImage(data, end, gifControlFlags, out gifCopy) : data;
 
             // Dimensions first: nothing the size of the image is allocated before they pass.
-            var header = ReadHeader(kind, input, timeout.Token);
+            var header = ReadHeader(kind, input, deadline);
             CheckDimensions(header.Width, header.Height, allowEmpty: false);
-            return WithStream(input, stream => DecodeCore(kind, header, stream, timeout.Token));
+            deadline.ThrowIfExpired();
+            return WithStream(input, stream => DecodeCore(kind, header, stream, deadline));
         }
         catch (Exception exception) when (exception is not ImageDecodeException and not OutOfMemoryException)
         {
-            throw Translate(exception, kind, timeout.IsCancellationRequested, arena.BudgetExceeded);
+            throw Translate(exception, kind, deadline.Expired, arena.BudgetExceeded);
         }
         finally
         {
@@ -216,7 +218,7 @@ public sealed class ImageDecoder
         return span[..(end + 1)];
     }
 
-    private Header ReadHeader(ContainerKind kind, ReadOnlySpan<byte> input, CancellationToken cancellationToken)
+    private Header ReadHeader(ContainerKind kind, ReadOnlySpan<byte> input, DecodeDeadline deadline)
     {
         if (kind == ContainerKind.Gif)
         {
@@ -226,7 +228,7 @@ public sealed class ImageDecoder
             return new Header(BinaryPrimitives.ReadUInt16LittleEndian(input[6..]), BinaryPrimitives.ReadUInt16LittleEndian(input[8..]), IsGrey: false);
         }
 
-        var info = WithStream(input, stream => IdentifyCore(kind, stream, cancellationToken));
+        var info = WithStream(input, stream => IdentifyCore(kind, stream, deadline.Token));
         return new Header(info.Width, info.Height, IsGrey(kind, info));
     }
 
@@ -254,17 +256,19 @@ public sealed class ImageDecoder
         };
     }
 
-    private LumaImage DecodeCore(ContainerKind kind, Header header, Stream stream, CancellationToken cancellationToken)
+    private LumaImage DecodeCore(ContainerKind kind, Header header, Stream stream, DecodeDeadline deadline)
     {
         var format = ContainerSniffer.Name(kind);
         if (header.IsGrey)
         {
-            using var grey = DecodePixels<L8>(kind, stream, cancellationToken);
+            using var grey = DecodePixels<L8>(kind, stream, deadline.Token);
+            deadline.ThrowIfExpired();
             CheckSameSize(kind, header, grey);
             return ToLuma(grey, format, fromGrey: true, static (row, luma) => Luminance.FromGray8(MemoryMarshal.AsBytes(row), luma));
         }
 
-        using var colour = DecodePixels<Rgb24>(kind, stream, cancellationToken);
+        using var colour = DecodePixels<Rgb24>(kind, stream, deadline.Token);
+        deadline.ThrowIfExpired();
         CheckSameSize(kind, header, colour);
         if (IsNeutral(colour))
         {
