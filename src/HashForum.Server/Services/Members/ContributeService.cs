@@ -3,6 +3,7 @@ using HashForum.Hashing.Pdq;
 using HashForum.Membership;
 using HashForum.Server.Auth;
 using HashForum.Storage;
+using Microsoft.Extensions.Options;
 using V1 = HashForum.Contracts.V1;
 
 namespace HashForum.Server.Services.Members;
@@ -10,7 +11,7 @@ namespace HashForum.Server.Services.Members;
 /// <summary>Contribute, retract, relabel and feedback.</summary>
 [RequiresScope(Scopes.Contribute)]
 internal sealed class ContributeService(
-    IHashStore store, ImageHashing hashing, LabelTaxonomy labels, ILogger<ContributeService> logger)
+    IHashStore store, ImageHashing hashing, LabelTaxonomy labels, IOptions<MemberApiOptions> options, ILogger<ContributeService> logger)
     : V1.ContributeService.ContributeServiceBase
 {
     public override async Task<V1.ContributeResponse> Contribute(V1.ContributeRequest request, ServerCallContext context)
@@ -86,6 +87,75 @@ internal sealed class ContributeService(
         return response;
     }
 
+    public override async Task<V1.ContributeBatchResponse> ContributeBatch(V1.ContributeBatchRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var caller = context.GetCaller();
+        if (request.Items.Count > options.Value.MaxBatchSize)
+        {
+            throw RequestErrors.Invalid("items", $"at most {options.Value.MaxBatchSize} items per batch; got {request.Items.Count}. Split the batch.");
+        }
+
+        var contributions = new Contribution[request.Items.Count];
+        var checkedLabels = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < contributions.Length; i++)
+        {
+            var item = request.Items[i];
+            var field = "items[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
+            if (item.HasQuality && (item.Quality < 0 || item.Quality > 100))
+            {
+                throw RequestErrors.Invalid(field + ".quality", $"PDQ quality is 0 to 100; got {item.Quality}.");
+            }
+
+            var (signal, value) = item.SubjectCase switch
+            {
+                V1.ContributeRequest.SubjectOneofCase.Pdq => (SignalType.Pdq, LookupEngine.Normalize(SignalType.Pdq, item.Pdq, field + ".pdq")),
+                V1.ContributeRequest.SubjectOneofCase.Md5 => (SignalType.Md5, LookupEngine.Normalize(SignalType.Md5, item.Md5, field + ".md5")),
+                V1.ContributeRequest.SubjectOneofCase.Sha256 => (SignalType.Sha256, LookupEngine.Normalize(SignalType.Sha256, item.Sha256, field + ".sha256")),
+                V1.ContributeRequest.SubjectOneofCase.Image => throw RequestErrors.Invalid(field + ".image", "a batch holds hashes only; contribute images one by one, or hash them first."),
+                _ => throw RequestErrors.Invalid(field, "set one of pdq, md5 or sha256."),
+            };
+            if (signal == SignalType.Pdq && item.HasQuality && item.Quality < PdqHash.MinimumUsefulQuality)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{field}: " + RequestErrors.LowQuality(item.Quality).Status.Detail));
+            }
+
+            // Label sets repeat across a batch: check each distinct label once.
+            foreach (var label in item.Labels)
+            {
+                if (checkedLabels.Add(label))
+                {
+                    await labels.CheckAsync([label], field + ".labels", allowRetired: false, context.CancellationToken, indexed: false).ConfigureAwait(false);
+                }
+            }
+
+            CheckText(item.Note, field + ".note", 2000);
+            CheckText(item.Reference, field + ".reference", 200);
+            contributions[i] = new Contribution
+            {
+                Signal = signal,
+                Value = value,
+                Member = caller.MemberId,
+                Quality = signal == SignalType.Pdq && item.HasQuality ? item.Quality : null,
+                Labels = item.Labels.Count == 0 ? [] : [.. item.Labels],
+                Note = string.IsNullOrEmpty(item.Note) ? null : item.Note,
+                Reference = string.IsNullOrEmpty(item.Reference) ? null : item.Reference,
+            };
+        }
+
+        var results = await store.ContributeManyAsync(contributions, context.CancellationToken).ConfigureAwait(false);
+        var response = new V1.ContributeBatchResponse();
+        foreach (var result in results)
+        {
+            response.Ids.Add(result.Id);
+            response.Created.Add(result.Created);
+        }
+
+        MemberApiLog.ContributedBatch(logger, results.Count, results.Count(r => r.Created), caller.MemberId);
+        return response;
+    }
+
     public override async Task<V1.HashRecord> Retract(V1.RetractRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -135,7 +205,7 @@ internal sealed class ContributeService(
         };
         if (request.Label.Length > 0)
         {
-            await labels.CheckAsync([request.Label], "label", allowRetired: false, context.CancellationToken).ConfigureAwait(false);
+            await labels.CheckAsync([request.Label], "label", allowRetired: false, context.CancellationToken, indexed: false).ConfigureAwait(false);
         }
 
         var record = await GetAsync(request.Id, context.CancellationToken).ConfigureAwait(false);

@@ -118,7 +118,8 @@ internal sealed partial class LabelTaxonomy : IDisposable
 
     /// <summary>Checks that every label exists and (unless <paramref name="allowRetired"/>) is not retired.</summary>
     /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT naming <c>field[i]</c> and listing the labels in use.</exception>
-    public async Task CheckAsync(IReadOnlyList<string> labels, string field, bool allowRetired, CancellationToken cancellationToken)
+    public async Task CheckAsync(
+        IReadOnlyList<string> labels, string field, bool allowRetired, CancellationToken cancellationToken, bool indexed = true)
     {
         if (labels.Count == 0)
         {
@@ -136,7 +137,7 @@ internal sealed partial class LabelTaxonomy : IDisposable
 
             var active = string.Join(", ", known.Values.Where(l => !l.Retired).Select(l => l.Id).Order(StringComparer.Ordinal));
             var why = ok ? $"the label '{labels[i]}' is retired" : $"unknown label '{labels[i]}'";
-            throw RequestErrors.Invalid($"{field}[{i}]", $"{why}; the labels in use are: {active}.");
+            throw RequestErrors.Invalid(indexed ? $"{field}[{i}]" : field, $"{why}; the labels in use are: {active}.");
         }
     }
 

@@ -18,6 +18,9 @@ internal static partial class MemberApiLog
     [LoggerMessage(6105, LogLevel.Information, "Record {RecordId} relabelled by {MemberId}")]
     public static partial void Relabeled(ILogger logger, long recordId, string memberId);
 
+    [LoggerMessage(6108, LogLevel.Information, "Batch of {Count} records contributed by {MemberId}; new: {Created}")]
+    public static partial void ContributedBatch(ILogger logger, int count, int created, string memberId);
+
     [LoggerMessage(6106, LogLevel.Information, "Label taxonomy seeded: {Count} labels added")]
     public static partial void TaxonomySeeded(ILogger logger, int count);
 

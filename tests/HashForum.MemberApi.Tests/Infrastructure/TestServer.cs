@@ -1,0 +1,195 @@
+using System.Globalization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using HashForum.Contracts.V1;
+using HashForum.Server.Hosting;
+using HashForum.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HashForum.MemberApi.Tests.Infrastructure;
+
+/// <summary>
+/// A real server in this process (as in HashForum.Server.Tests): Kestrel on 127.0.0.1 and a free port, the embedded
+/// Garnet in a temp folder (or a given Redis), logs captured; the generated clients over a real HTTP/2 connection.
+/// </summary>
+internal sealed class TestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly bool _ownsData;
+
+    private TestServer(WebApplication app, string address, string dataPath, bool ownsData, CapturedLogs logs)
+    {
+        _app = app;
+        Address = address;
+        DataPath = dataPath;
+        _ownsData = ownsData;
+        Logs = logs;
+        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+        Admin = new AdminService.AdminServiceClient(Channel);
+        Lookup = new LookupService.LookupServiceClient(Channel);
+        Hashing = new HashingService.HashingServiceClient(Channel);
+        Contribute = new ContributeService.ContributeServiceClient(Channel);
+        Sync = new SyncService.SyncServiceClient(Channel);
+        Labels = new LabelService.LabelServiceClient(Channel);
+    }
+
+    public string Address { get; }
+
+    public string DataPath { get; }
+
+    public CapturedLogs Logs { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public AdminService.AdminServiceClient Admin { get; }
+
+    public LookupService.LookupServiceClient Lookup { get; }
+
+    public HashingService.HashingServiceClient Hashing { get; }
+
+    public ContributeService.ContributeServiceClient Contribute { get; }
+
+    public SyncService.SyncServiceClient Sync { get; }
+
+    public LabelService.LabelServiceClient Labels { get; }
+
+    public static string NewPepper() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    public static async Task<TestServer> StartAsync(
+        string pepper, string? redis = null, string? dataPath = null, IDictionary<string, string>? settings = null)
+    {
+        var ownsData = dataPath is null;
+        dataPath ??= NewTempFolder();
+        var args = new List<string>
+        {
+            "--urls", "http://127.0.0.1:0",
+            "--HashForum:Store:DataPath=" + dataPath,
+            "--HashForum:Store:PollInterval=00:00:00.100",
+            "--HashForum:Membership:Pepper=" + pepper,
+            "--HashForum:MemberApi:SyncPollInterval=00:00:00.050",
+        };
+        if (redis is not null)
+        {
+            args.Add("--HashForum:Store:Redis=" + redis);
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            args.Add($"--{key}={value}");
+        }
+
+        var builder = ServerApplication.CreateBuilder([.. args]);
+        var logs = new CapturedLogs();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        var app = ServerApplication.Build(builder);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var server = new TestServer(app, address, dataPath, ownsData, logs);
+        await server.WaitServingAsync();
+        return server;
+    }
+
+    /// <summary>The configuration string of this server's store (its embedded Garnet, or the Redis it uses).</summary>
+    public string StoreEndpoint()
+    {
+        var options = _app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HashForumStoreOptions>>().Value;
+        return options.UsesEmbeddedStore ? _app.Services.GetRequiredService<IEmbeddedStoreServer>().EnsureStarted() : options.Redis!;
+    }
+
+    public static string NewTempFolder()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "hashforum-memberapi-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>Call options carrying <paramref name="key"/> (none when null) and a deadline.</summary>
+    public static CallOptions With(string? key) =>
+        new(key is null ? [] : new Metadata { { "authorization", "Bearer " + key } }, DateTime.UtcNow.AddSeconds(30));
+
+    /// <summary>Runs bootstrap against this server's data folder (or Redis) and returns the operator key.</summary>
+    public async Task<string> BootstrapAsync(string pepper, string? redis = null)
+    {
+        using var stdout = new StringWriter(CultureInfo.InvariantCulture);
+        using var stderr = new StringWriter(CultureInfo.InvariantCulture);
+        var args = new List<string> { "bootstrap", "--HashForum:Store:DataPath=" + DataPath, "--HashForum:Membership:Pepper=" + pepper };
+        if (redis is not null)
+        {
+            args.Add("--HashForum:Store:Redis=" + redis);
+        }
+
+        var code = await BootstrapCommand.RunAsync([.. args], stdout, stderr);
+        Assert.That(code, Is.Zero, stderr.ToString());
+        return stdout.ToString().TrimEnd().Split('\n')[^1].Trim();
+    }
+
+    /// <summary>Creates a member and issues it a key with <paramref name="scopes"/>; returns (member id, key).</summary>
+    public async Task<(string MemberId, string Key)> NewMemberAsync(string operatorKey, string name, params string[] scopes)
+    {
+        var member = await Admin.CreateMemberAsync(new CreateMemberRequest { Name = name }, With(operatorKey));
+        var issue = new IssueKeyRequest { MemberId = member.Id };
+        issue.Scopes.AddRange(scopes);
+        var key = (await Admin.IssueKeyAsync(issue, With(operatorKey))).Key;
+        await Admin.SetRateLimitAsync(
+            new SetRateLimitRequest { Id = member.Id, RateLimit = new RateLimit { RequestsPerSecond = 100_000, Burst = 100_000 } }, With(operatorKey));
+        return (member.Id, key);
+    }
+
+    /// <summary>Issues the operator a key with every scope (operators may hold them all).</summary>
+    public async Task<string> OperatorKeyWithAllScopesAsync(string operatorKey)
+    {
+        var issue = new IssueKeyRequest { MemberId = "operator" };
+        issue.Scopes.AddRange(["lookup", "contribute", "sync", "admin"]);
+        return (await Admin.IssueKeyAsync(issue, With(operatorKey))).Key;
+    }
+
+    private async Task WaitServingAsync()
+    {
+        var health = new Grpc.Health.V1.Health.HealthClient(Channel);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                var status = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest());
+                if (status.Status == Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+            }
+            catch (RpcException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail("The server did not report SERVING within 30 s.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (_ownsData)
+        {
+            try
+            {
+                Directory.Delete(DataPath, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}
