@@ -371,12 +371,13 @@ public sealed class CorruptInputTests
     public void Decode_ImageAtThePixelLimit_FitsTheDefaultBudgetScaledDown(string format)
     {
         // Arrange: the default budget per allowed pixel (1 GiB / 50 MP, about 21 bytes), applied to
-        // a 1-megapixel limit, must hold a 1-megapixel image of every format at its most expensive
-        // (JPEG 4:4:4, lossless WebP).
+        // a quarter-megapixel limit, must hold an image of that size in every format at its most
+        // expensive (JPEG 4:4:4, lossless WebP).
+        const int Side = 500;
         var defaults = new ImageLimits();
         var bytesPerPixel = (double)defaults.MaxDecodeMemoryBytes / defaults.MaxPixels;
-        var decoder = new ImageDecoder(new ImageLimits { MaxPixels = 1_000_000, MaxDecodeMemoryBytes = (long)(bytesPerPixel * 1_000_000) });
-        using var image = TestImages.Smooth(1000, 1000);
+        var decoder = new ImageDecoder(new ImageLimits { MaxPixels = Side * Side, MaxDecodeMemoryBytes = (long)(bytesPerPixel * Side * Side) });
+        using var image = TestImages.Smooth(Side, Side);
         var data = TestImages.Encode(image, format switch
         {
             "jpeg" => new JpegEncoder { ColorType = JpegColorType.YCbCrRatio444 },
@@ -391,10 +392,10 @@ public sealed class CorruptInputTests
         using (var luma = decoder.Decode(data))
         {
             // Assert
-            Assert.That(luma.Width, Is.EqualTo(1000));
+            Assert.That(luma.Width, Is.EqualTo(Side));
         }
 
-        TestContext.Out.WriteLine($"{format}: peak {decoder.Allocator.PeakBytes / 1_000_000.0:0.0} bytes a pixel");
+        TestContext.Out.WriteLine($"{format}: peak {decoder.Allocator.PeakBytes / (double)(Side * Side):0.0} bytes a pixel");
         Assert.That(decoder.OutstandingBuffers, Is.Zero);
     }
 
