@@ -108,11 +108,18 @@ public sealed class ChangeFeedFollower : IDisposable
                     failing = true;
                 }
 
-                try
+                if (!await DelayAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    await Task.Delay(RetryDelay, cancellationToken).ConfigureAwait(false);
+                    break;
                 }
-                catch (OperationCanceledException)
+            }
+#pragma warning disable CA1031 // Anything else (a sink failing during a load, a malformed entry) must not stop the feed: start over.
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                StorageLog.SinkFailed(_logger, ex);
+                cursor = null;
+                if (!await DelayAsync(cancellationToken).ConfigureAwait(false))
                 {
                     break;
                 }
@@ -121,6 +128,19 @@ public sealed class ChangeFeedFollower : IDisposable
     }
 
     public void Dispose() => _wake.Dispose();
+
+    private static async Task<bool> DelayAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(RetryDelay, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
 
     private bool TryApply(IReadOnlyList<ChangeEntry> entries)
     {

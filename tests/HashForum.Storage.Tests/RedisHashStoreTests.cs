@@ -347,6 +347,46 @@ public sealed class RedisHashStoreTests(string targetName)
         await TestContext.Out.WriteLineAsync($"[{targetName}] follower loads: {follower.Follower.LoadCount} (more than 1 = reloaded after trimming)");
     }
 
+    [Test]
+    public async Task ChangeFeedFollower_SinkThrows_ReloadsAndKeepsFollowing()
+    {
+        var sink = new FlakySink(failuresLeft: 2);
+        using var follower = new ChangeFeedFollower(_store, sink, Options());
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => follower.RunAsync(stop.Token));
+        await follower.Loaded;
+
+        var first = (await _store.ContributeAsync(PdqContribution(1))).Record.Id;
+        var second = (await _store.ContributeAsync(PdqContribution(2))).Record.Id;
+        await MemorySink.WaitUntilAsync(() => sink.Inner.Contains(first) && sink.Inner.Contains(second), TimeSpan.FromSeconds(20), "both records despite the failures");
+        await stop.CancelAsync();
+        await run;
+
+        Assert.That(follower.LoadCount, Is.GreaterThan(1), "a failed apply is repaired by a reload");
+    }
+
+    /// <summary>A sink whose Apply throws a given number of times before it works.</summary>
+    private sealed class FlakySink(int failuresLeft) : IChangeSink
+    {
+        public MemorySink Inner { get; } = new();
+
+        public void BeginLoad() => Inner.BeginLoad();
+
+        public void Load(ReadOnlySpan<ChangeEntry> batch) => Inner.Load(batch);
+
+        public void EndLoad() => Inner.EndLoad();
+
+        public void Apply(in ChangeEntry change)
+        {
+            if (failuresLeft-- > 0)
+            {
+                throw new InvalidOperationException("The index is having a bad day.");
+            }
+
+            Inner.Apply(change);
+        }
+    }
+
     private static double Percentile(List<double> sorted, double p) =>
         sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }

@@ -16,6 +16,8 @@ internal static class RecordIds
 
     public static long Compose(long number, int partition) => (number << PartitionBits) | (uint)partition;
 
+    public static long NumberOf(long id) => id >> PartitionBits;
+
     public static int PartitionOf(long id) => (int)(id & (MaxPartitions - 1));
 
     public static bool IsValid(long id, int partitions) => id >= MaxPartitions && PartitionOf(id) < partitions;

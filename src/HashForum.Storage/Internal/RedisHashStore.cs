@@ -21,14 +21,16 @@ internal sealed class RedisHashStore : IHashStore
     /// <summary>Records per round of a bulk write: bounds the commands in flight.</summary>
     private const int BulkChunk = 2048;
 
+    /// <summary>Bulk rounds in flight at once.</summary>
+    private const int BulkRounds = 2;
+
     /// <summary>
     /// Records per write script: large enough to spread the per-command cost (and Garnet's per-command AOF commit),
     /// small enough that one script blocks the server for a few milliseconds at most.
     /// </summary>
     private const int ScriptBatch = 128;
 
-    /// <summary>Record numbers per HMGET of a load, and HMGETs in flight.</summary>
-    private const int LoadChunk = 1024;
+    /// <summary>Active-records buckets read at once during a load.</summary>
     private const int LoadInFlight = 16;
 
     private readonly IDatabase _db;
@@ -105,14 +107,24 @@ internal sealed class RedisHashStore : IHashStore
             items[i] = Item.From(contributions[i], partitions);
         }
 
+        // Rounds overlap (up to BulkRounds at once) so the server never waits for the client between the phases of
+        // one round. Overlapping rounds may race on the same value: the write script's own check settles it.
         var results = new BulkContributeResult[items.Length];
+        var running = new List<Task>(BulkRounds);
         for (var start = 0; start < items.Length; start += BulkChunk)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var count = Math.Min(BulkChunk, items.Length - start);
-            await Guard(() => WriteChunkAsync(items, start, count, results, partitions)).ConfigureAwait(false);
+            var (from, count) = (start, Math.Min(BulkChunk, items.Length - start));
+            running.Add(Guard(() => WriteChunkAsync(items, from, count, results, partitions)));
+            if (running.Count == BulkRounds)
+            {
+                var done = await Task.WhenAny(running).ConfigureAwait(false);
+                await done.ConfigureAwait(false);
+                running.Remove(done);
+            }
         }
 
+        await Task.WhenAll(running).ConfigureAwait(false);
         return results;
     }
 
@@ -201,19 +213,19 @@ internal sealed class RedisHashStore : IHashStore
             }
 
             var p = batches[b].Partition;
-            var keys = new RedisKey[3 + (2 * fresh[b].Count)];
+            var keys = new RedisKey[2 + (3 * fresh[b].Count)];
             var values = new RedisValue[2 + (9 * fresh[b].Count)];
             keys[0] = StoreKeys.Sequence(p);
             keys[1] = StoreKeys.Log(p);
-            keys[2] = StoreKeys.Active(p);
             values[0] = now;
             values[1] = logLength;
             for (var k = 0; k < fresh[b].Count; k++)
             {
                 var item = all[fresh[b][k]];
                 var id = RecordIds.Compose(next[p]++, p);
-                keys[3 + (2 * k)] = item.ValueKey;
-                keys[4 + (2 * k)] = StoreKeys.Record(id);
+                keys[2 + (3 * k)] = item.ValueKey;
+                keys[3 + (3 * k)] = StoreKeys.Record(id);
+                keys[4 + (3 * k)] = StoreKeys.Active(id);
                 var a = 2 + (9 * k);
                 values[a] = item.Member;
                 values[a + 1] = id.ToString(CultureInfo.InvariantCulture);
@@ -320,7 +332,7 @@ internal sealed class RedisHashStore : IHashStore
         return await MutateAsync(
             id,
             StoreScripts.Retract,
-            [StoreKeys.Record(id), StoreKeys.Active(p), StoreKeys.Sequence(p), StoreKeys.Log(p)],
+            [StoreKeys.Record(id), StoreKeys.Active(id), StoreKeys.Sequence(p), StoreKeys.Log(p)],
             [id, member, Now(), _options.ChangeLogLength]).ConfigureAwait(false);
     }
 
@@ -472,49 +484,38 @@ internal sealed class RedisHashStore : IHashStore
 
         await Guard(() => Task.WhenAll(counters)).ConfigureAwait(false);
 
-        // Record numbers 1..counter of each partition, read from the active-records hash in HMGETs of LoadChunk
-        // fields, LoadInFlight at a time, handed to the sink in order: memory stays bounded whatever the size.
-        var chunks = new List<(int Partition, long From, int Count)>();
+        // The active-records buckets of each partition (record numbers 1..counter), one HGETALL each (at most
+        // ActiveBucketSize entries), LoadInFlight at a time, handed to the sink in order: memory stays bounded.
+        var buckets = new List<(int Partition, long Bucket)>();
         for (var p = 0; p < partitions; p++)
         {
             var last = counters[p].Result.IsNull ? 0L : (long)counters[p].Result;
-            for (var n = 1L; n <= last; n += LoadChunk)
+            for (var bucket = 0L; bucket <= last / StoreKeys.ActiveBucketSize && last > 0; bucket++)
             {
-                chunks.Add((p, n, (int)Math.Min(LoadChunk, last - n + 1)));
+                buckets.Add((p, bucket));
             }
         }
 
         sink.BeginLoad();
-        var inFlight = new Queue<(int Partition, Task<RedisValue[]> Read, long[] Ids)>();
+        var inFlight = new Queue<(int Partition, Task<HashEntry[]> Read)>();
         var next = 0;
         long loaded = 0;
-        var batch = new ChangeEntry[LoadChunk];
-        while (next < chunks.Count || inFlight.Count > 0)
+        var batch = new ChangeEntry[StoreKeys.ActiveBucketSize];
+        while (next < buckets.Count || inFlight.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            while (next < chunks.Count && inFlight.Count < LoadInFlight)
+            while (next < buckets.Count && inFlight.Count < LoadInFlight)
             {
-                var (p, from, count) = chunks[next++];
-                var ids = new long[count];
-                var fields = new RedisValue[count];
-                for (var i = 0; i < count; i++)
-                {
-                    ids[i] = RecordIds.Compose(from + i, p);
-                    fields[i] = ids[i];
-                }
-
-                inFlight.Enqueue((p, _db.HashGetAsync(StoreKeys.Active(p), fields), ids));
+                var (p, bucket) = buckets[next++];
+                inFlight.Enqueue((p, _db.HashGetAllAsync(StoreKeys.ActiveBucket(p, bucket))));
             }
 
-            var (partition, read, readIds) = inFlight.Dequeue();
-            var values = await Guard(() => read).ConfigureAwait(false);
+            var (partition, read) = inFlight.Dequeue();
+            var entries = await Guard(() => read).ConfigureAwait(false);
             var filled = 0;
-            for (var i = 0; i < values.Length; i++)
+            foreach (var entry in entries)
             {
-                if (!values[i].IsNull)
-                {
-                    batch[filled++] = ActiveEntry.Decode(partition, readIds[i], values[i]);
-                }
+                batch[filled++] = ActiveEntry.Decode(partition, (long)entry.Name, entry.Value);
             }
 
             sink.Load(batch.AsSpan(0, filled));

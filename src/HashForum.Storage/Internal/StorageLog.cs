@@ -35,6 +35,6 @@ internal static partial class StorageLog
     [LoggerMessage(4014, LogLevel.Information, "Change feed: store reachable again, catching up")]
     public static partial void FollowResumed(ILogger logger);
 
-    [LoggerMessage(4015, LogLevel.Error, "Change feed: the sink failed on a change; reloading")]
+    [LoggerMessage(4015, LogLevel.Error, "Change feed: applying changes failed; reloading")]
     public static partial void SinkFailed(ILogger logger, Exception exception);
 }

@@ -18,7 +18,10 @@ namespace HashForum.Storage.Internal;
 /// hf:v1:{pN}:rec:ID                hash    the record
 /// hf:v1:{pN}:fb:ID                 hash    member -> feedback opinion (p / n)
 /// hf:v1:{pN}:val:SIGNAL:VALUE      hash    member -> id: exact lookup and idempotency, no scan
-/// hf:v1:{pN}:act                   hash    id -> signal code + raw value bytes, active records only (start-up load)
+/// hf:v1:{pN}:act:B                 hash    id -> signal code + raw value bytes, active records with record numbers
+///                                          B * 1024 .. B * 1024 + 1023 only (start-up load). Buckets keep every
+///                                          object small: Garnet copies and tiers whole objects, and a hash of
+///                                          millions of entries made its writes crawl.
 /// channel hf:v1:changes            publish/subscribe wake-up; the message is the partition number
 /// </code>
 /// </remarks>
@@ -36,7 +39,13 @@ internal static class StoreKeys
 
     public static RedisKey Log(int partition) => Tag(partition) + "log";
 
-    public static RedisKey Active(int partition) => Tag(partition) + "act";
+    /// <summary>Record numbers per active-records bucket.</summary>
+    public const int ActiveBucketSize = 1024;
+
+    public static RedisKey Active(long id) => ActiveBucket(RecordIds.PartitionOf(id), RecordIds.NumberOf(id) / ActiveBucketSize);
+
+    public static RedisKey ActiveBucket(int partition, long bucket) =>
+        Tag(partition) + "act:" + bucket.ToString(CultureInfo.InvariantCulture);
 
     public static RedisKey Record(long id) =>
         Tag(RecordIds.PartitionOf(id)) + "rec:" + id.ToString(CultureInfo.InvariantCulture);

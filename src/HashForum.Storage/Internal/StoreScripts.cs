@@ -30,19 +30,19 @@ internal static class StoreScripts
 
     /// <summary>
     /// Contributes several records of one partition at once (one script per batch: one dispatch and, on Garnet,
-    /// one AOF commit for the lot). KEYS: seq, log, act, then val and rec of each item. ARGV: now-ms, log-length,
-    /// then member, id, signal, value, act-entry, quality, labels, note, reference of each item. Returns, per item,
-    /// 1 and the new id, or 0 and the id the member already holds. Sequence numbers are taken in one INCRBY and
-    /// the log entries added in one ZADD.
+    /// one AOF commit for the lot). KEYS: seq, log, then val, rec and act bucket of each item. ARGV: now-ms,
+    /// log-length, then member, id, signal, value, act-entry, quality, labels, note, reference of each item.
+    /// Returns, per item, 1 and the new id, or 0 and the id the member already holds. Sequence numbers are taken
+    /// in one INCRBY and the log entries added in one ZADD.
     /// </summary>
     public const string Contribute = """
         local unpack = unpack or table.unpack
-        local n = math.floor((#KEYS - 3) / 2)
+        local n = math.floor((#KEYS - 2) / 3)
         local fresh = {}
         local out = {}
         for j = 0, n - 1 do
             local a = 3 + 9 * j
-            local existing = redis.call('HGET', KEYS[4 + 2 * j], ARGV[a])
+            local existing = redis.call('HGET', KEYS[3 + 3 * j], ARGV[a])
             if existing then
                 out[2 * j + 1] = 0
                 out[2 * j + 2] = existing
@@ -55,21 +55,18 @@ internal static class StoreScripts
         if #fresh == 0 then return out end
         local last = redis.call('INCRBY', KEYS[1], #fresh)
         local log = {}
-        local act = {}
         for k = 1, #fresh do
             local j = fresh[k]
             local a = 3 + 9 * j
             local member, id, sig, val = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-            redis.call('HSET', KEYS[5 + 2 * j], 'id', id, 'sig', sig, 'val', val, 'q', ARGV[a + 5], 'lab', ARGV[a + 6],
+            redis.call('HSET', KEYS[4 + 3 * j], 'id', id, 'sig', sig, 'val', val, 'q', ARGV[a + 5], 'lab', ARGV[a + 6],
                 'note', ARGV[a + 7], 'ref', ARGV[a + 8], 'mem', member, 'ct', ARGV[1], 'ut', ARGV[1], 'st', 'a', 'fbp', 0, 'fbn', 0)
-            redis.call('HSET', KEYS[4 + 2 * j], member, id)
+            redis.call('HSET', KEYS[3 + 3 * j], member, id)
+            redis.call('HSET', KEYS[5 + 3 * j], id, ARGV[a + 4])
             local seq = last - #fresh + k
             log[#log + 1] = seq
             log[#log + 1] = tostring(seq) .. '|a|' .. id .. '|' .. sig .. '|' .. val
-            act[#act + 1] = id
-            act[#act + 1] = ARGV[a + 4]
         end
-        redis.call('HSET', KEYS[3], unpack(act))
         redis.call('ZADD', KEYS[2], unpack(log))
         local max = tonumber(ARGV[2])
         local size = redis.call('ZCARD', KEYS[2])
