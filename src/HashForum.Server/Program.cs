@@ -6,6 +6,4 @@ if (args is [BootstrapCommand.Verb, ..])
     return await BootstrapCommand.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
 }
 
-var app = ServerApplication.Build(ServerApplication.CreateBuilder(args));
-await app.RunAsync().ConfigureAwait(false);
-return 0;
+return await ServerApplication.RunAsync(args, Console.Error).ConfigureAwait(false);

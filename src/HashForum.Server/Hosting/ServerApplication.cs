@@ -11,6 +11,39 @@ internal static class ServerApplication
     /// <summary>Where the server listens when <c>--urls</c> (or <c>ASPNETCORE_URLS</c>) does not say.</summary>
     public const string DefaultUrls = "http://127.0.0.1:5080";
 
+    /// <summary>
+    /// Serves until stopped. A configuration mistake found at start (an address, a certificate, an invalid setting, a
+    /// busy port) is one line on stderr and exit code 1, not a stack trace.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(stderr);
+        WebApplication? app = null;
+        try
+        {
+            app = Build(CreateBuilder(args));
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationException or FormatException or IOException
+            or System.Security.Cryptography.CryptographicException)
+        {
+            await stderr.WriteLineAsync("HashForum.Server: " + ex.Message).ConfigureAwait(false);
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return 1;
+        }
+
+        await using (app.ConfigureAwait(false))
+        {
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
