@@ -111,21 +111,21 @@ internal sealed class AdminService(
             return (key.ToProto(), $"revoked key {key.Id} of {key.MemberId}");
         });
 
-    public override async Task<V1.ReadAuditLogResponse> ReadAuditLog(V1.ReadAuditLogRequest request, ServerCallContext context)
-    {
-        if (request.Limit < 0 || request.Limit > MaxAuditLimit)
+    public override Task<V1.ReadAuditLogResponse> ReadAuditLog(V1.ReadAuditLogRequest request, ServerCallContext context) =>
+        Audited(context, "read the audit log", async ct =>
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"The limit is 1 to {MaxAuditLimit} (0 means {DefaultAuditLimit})."));
-        }
+            if (request.Limit < 0 || request.Limit > MaxAuditLimit)
+            {
+                throw new ArgumentException($"The limit is 1 to {MaxAuditLimit} (0 means {DefaultAuditLimit}).");
+            }
 
-        // Reading the log is not itself audited: it would fill the log with its own reads.
-        var entries = await auditLog.ReadAsync(
-            request.Limit == 0 ? DefaultAuditLimit : request.Limit, request.Before, request.MemberId, context.CancellationToken)
-            .ConfigureAwait(false);
-        var response = new V1.ReadAuditLogResponse();
-        response.Entries.AddRange(entries.Select(e => e.ToProto()));
-        return response;
-    }
+            var entries = await auditLog.ReadAsync(request.Limit == 0 ? DefaultAuditLimit : request.Limit, request.Before, request.MemberId, ct)
+                .ConfigureAwait(false);
+            var response = new V1.ReadAuditLogResponse();
+            response.Entries.AddRange(entries.Select(e => e.ToProto()));
+            var scope = string.IsNullOrEmpty(request.MemberId) ? string.Empty : $" of {request.MemberId}";
+            return (response, $"read {response.Entries.Count} audit entries{scope}");
+        });
 
     private async Task<T> Audited<T>(ServerCallContext context, string attempt, Func<CancellationToken, Task<(T Response, string Detail)>> action)
     {
