@@ -15,7 +15,8 @@ namespace HashForum.Index;
 /// chunk within t_c of the query. Each chunk is probed for every variant of its top bits within t_c,
 /// runs are filtered on the remaining chunk bits held in the entry, and candidates are checked in full.
 /// A match is reported only through its first qualifying chunk, so no visited set is needed. Radii of
-/// 64 and more, small segments and the tail use the AVX2 linear scan, which is also the test oracle.</para>
+/// 64 and more, segments under 4096 values, the tail, and any radius whose estimated probe cost
+/// exceeds a scan use the AVX2 linear scan, which is also the test oracle.</para>
 /// <para><b>Chunking, by measurement</b> (<c>hashforum bench index --count 1000000 --queries 1000</c>:
 /// realistic 128-one-bit hashes with 1% near-duplicates, radius 31, one core of the shared 2-core
 /// EPYC KVM guest; per query: prefix probes outside chunk 0, candidates fetched, p50; timings are
@@ -33,7 +34,7 @@ namespace HashForum.Index;
 /// random hash; wide ones drown in probe variants (C(p, t) grows fast). Random reads, not
 /// instructions, set the cost here (about 60 ns each even on huge pages, ~500 ns unoverlapped), so
 /// the search runs as a prefetching pipeline and 11 chunks is the default from ~500k values; at 10M
-/// values that is ~2.5k probes and ~3.5k candidates a query.</para>
+/// values that is, from the chunk sizes, ~2.3k probes and ~3k candidates a query.</para>
 /// <para><b>Memory.</b> Per distinct hash: 32 bytes of limbs, 8 bytes of id, and for each chunk but the
 /// first one packed <c>uint</c> (slot above the low chunk bits) plus about half a byte of prefix table
 /// (chunk 0 needs no entries: the hashes themselves are stored in chunk-0 order); about 6.7 bytes of id

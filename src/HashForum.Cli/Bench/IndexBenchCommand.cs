@@ -64,13 +64,14 @@ internal static class IndexBenchCommand
         progress.WriteLine("searching through the index...");
         var perQuery = options.Dihedral ? 8 : 1;
         var indexResults = new List<IndexMatch>[options.Queries];
-        var indexTimes = Time(index, queries, perQuery, options.Radius, indexResults, linear: false);
+        var (indexTimes, indexCpu) = Time(index, queries, perQuery, options.Radius, indexResults, linear: false);
         progress.WriteLine("searching by linear scan...");
         var linearResults = new List<IndexMatch>[options.Queries];
-        var linearTimes = Time(index, queries, perQuery, options.Radius, linearResults, linear: true);
+        var (linearTimes, _) = Time(index, queries, perQuery, options.Radius, linearResults, linear: true);
 
         report.P50Micros = Percentile(indexTimes, 0.50);
         report.P99Micros = Percentile(indexTimes, 0.99);
+        report.CpuP50Micros = indexCpu[0] < 0 ? double.NaN : Percentile(indexCpu, 0.50);
         report.QueriesPerSecond = options.Queries / (Sum(indexTimes) / 1e6);
         report.LinearP50Micros = Percentile(linearTimes, 0.50);
         report.LinearP99Micros = Percentile(linearTimes, 0.99);
@@ -80,7 +81,7 @@ internal static class IndexBenchCommand
     }
 
     /// <summary>Times each query alone (after a warm-up so the JIT has settled) and keeps its answer.</summary>
-    private static double[] Time(PdqIndex index, Hash256[] queries, int perQuery, int radius, List<IndexMatch>[] answers, bool linear)
+    private static (double[] Wall, double[] Cpu) Time(PdqIndex index, Hash256[] queries, int perQuery, int radius, List<IndexMatch>[] answers, bool linear)
     {
         var buffer = new List<IndexMatch>();
         var warmUp = Math.Min(answers.Length, linear ? 20 : 500);
@@ -90,15 +91,18 @@ internal static class IndexBenchCommand
         }
 
         var micros = new double[answers.Length];
+        var cpuMicros = new double[answers.Length];
         for (var q = 0; q < answers.Length; q++)
         {
+            var cpuStart = IndexBenchClock.ThreadCpuNanoseconds();
             var start = Stopwatch.GetTimestamp();
             Search(index, queries.AsSpan(q * perQuery, perQuery), radius, buffer, linear);
             micros[q] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            cpuMicros[q] = cpuStart < 0 ? -1 : (IndexBenchClock.ThreadCpuNanoseconds() - cpuStart) / 1000.0;
             answers[q] = [.. buffer];
         }
 
-        return micros;
+        return (micros, cpuMicros);
     }
 
     private static void Search(PdqIndex index, ReadOnlySpan<Hash256> queries, int radius, List<IndexMatch> buffer, bool linear)

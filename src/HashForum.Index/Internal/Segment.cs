@@ -223,7 +223,7 @@ internal sealed class Segment : IIdSource
     /// The number of chunks for a segment of <paramref name="values"/> values (measurements in the
     /// remarks of <see cref="PdqIndex"/>). From about half a million values, 11 chunks (three of 24
     /// bits, eight of 23): 12 is as fast at 1M but needs 4 more bytes a hash and twice the candidates,
-    /// and at 10M it is the balance of ~2.5k prefix probes against ~3.5k candidates. Smaller
+    /// and at 10M it balances ~2.3k prefix probes against ~3k candidates. Smaller
     /// segments, mostly in cache, use narrower chunks: fewer probes, still few candidates.
     /// </summary>
     internal static int ChunkCountFor(int values) => values switch
