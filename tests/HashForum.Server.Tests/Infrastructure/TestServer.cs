@@ -68,6 +68,11 @@ internal sealed class TestServer : IAsyncDisposable
             "--HashForum:Store:DataPath=" + dataPath,
             "--HashForum:Store:PollInterval=00:00:00.200",
             "--HashForum:Membership:Pepper=" + pepper,
+
+            // Small embedded stores: several run at once on a shared CI machine.
+            "--HashForum:Store:Embedded:Memory=64m",
+            "--HashForum:Store:Embedded:Index=16m",
+            "--HashForum:Store:Embedded:IndexMax=64m",
         };
         if (redis is not null)
         {
