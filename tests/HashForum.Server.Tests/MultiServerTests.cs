@@ -50,6 +50,16 @@ internal sealed class MultiServerTests
     }
 
     [Test]
+    public async Task RevokeKey_OnRedisCluster_RefusedByTheOtherWithinFiveSeconds()
+    {
+        using var cluster = RedisCluster.Start();
+        var pepper = TestServer.NewPepper();
+        await using var first = await TestServer.StartAsync(pepper, redis: cluster.Configuration);
+        await using var second = await TestServer.StartAsync(pepper, redis: cluster.Configuration);
+        await AssertRevocationReachesAsync(first, second, pepper);
+    }
+
+    [Test]
     public async Task RevokeKey_WithoutInvalidationMessages_RefusedWithinFiveSecondsByCacheExpiry()
     {
         // The second server keeps keys for 4 s (the longest allowed) and its invalidation messages are lost.
