@@ -34,6 +34,8 @@ internal static class CommandLine
                 return Members.SyncCommand.Export(rest, stdout, stderr);
             case "import":
                 return Members.ImportCommand.Run(rest, stdout, stderr);
+            case "bench" when rest.Length > 0 && rest[0] == "lookup":
+                return Bench.LookupBenchCommand.Run(rest[1..], stdout, stderr);
             case "bench" when rest.Length > 0 && rest[0] == "index":
                 return Bench.IndexBenchCommand.Run(rest[1..], stdout, stderr);
             default:
@@ -48,6 +50,7 @@ internal static class CommandLine
         Commands:
           hash [--json] [--dihedral] [--jobs N] PATH...   hash image files and folders
           bench index --count N --queries Q [...]         benchmark the near-match index
+          bench lookup --server URL --key KEY [--mode unary|batch|image] [...]   benchmark lookups against a server
           admin [--json] member|key|audit|whoami ...      manage members, keys and the audit log (operators)
           lookup [--json] [--dihedral] FILE... | --hash HEX   look images or hashes up in the shared set
           contribute [--json] [--label L] FILE | --hash HEX  contribute an image's hashes or a hash

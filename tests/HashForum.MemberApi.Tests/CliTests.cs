@@ -79,13 +79,13 @@ internal sealed class CliTests : MemberApiFixture
         var original = Path.Combine(_folder, "original.png");
         var rotated = Path.Combine(_folder, "rotated.png");
         File.WriteAllBytes(original, TestImages.Blocks(seed: 22));
-        File.WriteAllBytes(rotated, TestImages.Blocks(seed: 22, rotateDegrees: 90));
+        File.WriteAllBytes(rotated, TestImages.Blocks(seed: 22, rotateDegrees: 180));
         Assert.That(Run(MemberKey, "contribute", original).Code, Is.Zero);
 
         JsonElement match = default;
         var found = SpinWait.SpinUntil(() =>
         {
-            var lookup = Run(OtherKey, "lookup", rotated, "--dihedral", "--json");
+            var lookup = Run(OtherKey, "lookup", rotated, "--dihedral", "--max-distance", "56", "--json");
             var matches = JsonDocument.Parse(lookup.Stdout).RootElement.GetProperty("matches").EnumerateArray()
                 .Where(m => m.GetProperty("signal").GetString() == "pdq").ToList();
             match = matches.FirstOrDefault();
@@ -93,7 +93,7 @@ internal sealed class CliTests : MemberApiFixture
         }, TimeSpan.FromSeconds(10));
 
         Assert.That(found, Is.True);
-        Assert.That(match.GetProperty("variant").GetString(), Is.AnyOf("rot90", "rot270"));
+        Assert.That(match.GetProperty("variant").GetString(), Is.EqualTo("rot180"));
     }
 
     [Test]
@@ -232,6 +232,22 @@ internal sealed class CliTests : MemberApiFixture
         var path = Path.Combine(root!.FullName, "src", "HashForum.Cli", "bin", configuration, "net10.0", "hashforum.dll");
         Assert.That(File.Exists(path), Is.True, $"the CLI is built at {path}");
         return path;
+    }
+
+    [TestCase("unary")]
+    [TestCase("batch")]
+    public void BenchLookup_Json_TheDocumentedKeys(string mode)
+    {
+        var result = Run(MemberKey, "bench", "lookup", "--server", Server.Address, "--key", MemberKey, "--mode", mode,
+            "--seconds", "1", "--concurrency", "2", "--batch-size", "50", "--json");
+
+        Assert.That(result.Code, Is.Zero, result.Stderr);
+        var json = JsonDocument.Parse(result.Stdout).RootElement;
+        Assert.That(json.GetProperty("mode").GetString(), Is.EqualTo(mode));
+        foreach (var key in new[] { "rate_per_s", "p50_ms", "p99_ms", "ceiling_rate_per_s" })
+        {
+            Assert.That(json.GetProperty(key).GetDouble(), Is.Positive, key);
+        }
     }
 
     private static int Matches((int Code, string Stdout, string Stderr) result) =>

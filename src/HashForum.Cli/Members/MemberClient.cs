@@ -28,6 +28,8 @@ internal sealed class MemberClient : IDisposable
 
     public LookupService.LookupServiceClient Lookup { get; }
 
+    public GrpcChannel Channel => _channel;
+
     public ContributeService.ContributeServiceClient Contribute { get; }
 
     public SyncService.SyncServiceClient Sync { get; }
