@@ -12,6 +12,9 @@ namespace HashForum.Server.Services.Members;
 internal sealed class LookupService(LookupEngine engine, ImageHashing hashing, IHashStore store, IOptions<MemberApiOptions> options)
     : V1.LookupService.LookupServiceBase
 {
+    /// <summary>Batches at least this large are searched in parallel.</summary>
+    private const int ParallelThreshold = 256;
+
     public override async Task<V1.LookupResponse> LookupImage(V1.LookupImageRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -40,19 +43,60 @@ internal sealed class LookupService(LookupEngine engine, ImageHashing hashing, I
         }
 
         var shared = await engine.ResolveAsync(request.Options, "options", context.CancellationToken).ConfigureAwait(false);
-        var response = new V1.LookupBatchResponse();
-        for (var i = 0; i < request.Queries.Count; i++)
+        var count = request.Queries.Count;
+        var resolved = new LookupEngine.Resolved[count];
+        for (var i = 0; i < count; i++)
         {
-            var query = request.Queries[i];
-            var field = "queries[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
-            var resolved = query.Options is null
-                ? shared
-                : await engine.ResolveAsync(query.Options, field + ".options", context.CancellationToken).ConfigureAwait(false);
-            response.Results.Add(await engine.LookupHashAsync(query, resolved, field, context.CancellationToken).ConfigureAwait(false));
+            var own = request.Queries[i].Options;
+            resolved[i] = own is null ? shared : await engine.ResolveAsync(own, Field(i) + ".options", context.CancellationToken).ConfigureAwait(false);
+        }
+
+        // The index part of each query is synchronous and lock-free: a large batch is searched on every core at once.
+        // Queries with matches continue asynchronously (record reads) and are awaited in order below.
+        var pending = new ValueTask<V1.LookupResponse>[count];
+        var firstBad = int.MaxValue;
+        RpcException? error = null;
+        var chunks = count < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount * 4, count / (ParallelThreshold / 4));
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, chunk =>
+        {
+            var (from, to) = ((int)((long)count * chunk / chunks), (int)((long)count * (chunk + 1) / chunks));
+            for (var i = from; i < to; i++)
+            {
+                try
+                {
+#pragma warning disable CA2012 // Each one is awaited exactly once, in order, below.
+                    pending[i] = engine.LookupHashAsync(request.Queries[i], resolved[i], Field(i), context.CancellationToken);
+#pragma warning restore CA2012
+                }
+                catch (RpcException ex)
+                {
+                    lock (pending)
+                    {
+                        if (i < firstBad)
+                        {
+                            (firstBad, error) = (i, ex);
+                        }
+                    }
+
+                    return;
+                }
+            }
+        });
+        if (error is not null)
+        {
+            throw error;
+        }
+
+        var response = new V1.LookupBatchResponse();
+        for (var i = 0; i < count; i++)
+        {
+            response.Results.Add(await pending[i].ConfigureAwait(false));
         }
 
         return response;
     }
+
+    private static string Field(int i) => "queries[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
 
     public override async Task LookupStream(
         IAsyncStreamReader<V1.LookupHashRequest> requestStream, IServerStreamWriter<V1.LookupResponse> responseStream, ServerCallContext context)
