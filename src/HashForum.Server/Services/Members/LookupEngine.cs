@@ -108,11 +108,11 @@ internal sealed class LookupEngine(IndexSink sink, IHashStore store, LabelTaxono
                     queries[v] = variants[(DihedralVariant)v];
                 }
 
-                sink.Index.SearchMany(queries, resolved.MaxDistance, found);
+                ReadyIndex().SearchMany(queries, resolved.MaxDistance, found);
             }
             else
             {
-                sink.Index.Search(Hash256.Parse(hashes.Pdq), resolved.MaxDistance, found);
+                ReadyIndex().Search(Hash256.Parse(hashes.Pdq), resolved.MaxDistance, found);
             }
 
             var matches = Take(found);
@@ -138,7 +138,7 @@ internal sealed class LookupEngine(IndexSink sink, IHashStore store, LabelTaxono
         }
 
         var found = t_results ??= [];
-        sink.Index.Search(hash, resolved.MaxDistance, found);
+        ReadyIndex().Search(hash, resolved.MaxDistance, found);
         if (found.Count == 0)
         {
             return ValueTask.FromResult(response);
@@ -160,6 +160,15 @@ internal sealed class LookupEngine(IndexSink sink, IHashStore store, LabelTaxono
         await AddExactMatchesAsync(response, signal, value, resolved, cancellationToken).ConfigureAwait(false);
         return response;
     }
+
+    /// <summary>
+    /// The index, once the first load from the store is in it: before that an empty index would answer "no match"
+    /// for hashes that are in the shared set, so PDQ lookups are refused as UNAVAILABLE instead.
+    /// </summary>
+    private PdqIndex ReadyIndex() => sink.IsReady
+        ? sink.Index
+        : throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable,
+            "The PDQ index is still loading from the store; retry in a few seconds (grpc.health reports SERVING once it is ready)."));
 
     private IndexMatch[] Take(List<IndexMatch> found)
     {
