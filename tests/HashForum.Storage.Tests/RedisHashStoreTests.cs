@@ -320,6 +320,8 @@ public sealed class RedisHashStoreTests(string targetName)
         await hostA.Store.RetractAsync(retracted, "member-a");
         await MemorySink.WaitUntilAsync(() => !hostB.Sink.Contains(retracted), TimeSpan.FromSeconds(10), "the retraction on the other host");
 
+        // The writer's own host learns of the retraction through its follower too, asynchronously.
+        await MemorySink.WaitUntilAsync(() => !hostA.Sink.Contains(retracted), TimeSpan.FromSeconds(10), "the retraction on the writing host");
         Assert.That(hostA.Sink.Count, Is.EqualTo(200));
         Assert.That(hostB.Sink.Count, Is.EqualTo(200));
         delays.Sort();
