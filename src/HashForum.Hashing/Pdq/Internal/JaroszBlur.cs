@@ -81,7 +81,8 @@ internal sealed class JaroszBlur
         {
             SetRowOffsets(row, width);
             TransposeIn(luma, _offsets, width, _stripIn);
-            RunningBox(_stripIn.AsSpan(0, width), _stripOut, _rowWindow);
+            // A lone strip of eight rows runs as a pair with itself; the second copy is discarded.
+            RunningBoxPair(_stripIn.AsSpan(0, width), _stripIn.AsSpan(0, width), _stripOut, _stripOut2, _rowWindow);
             SetRingOffsets(row);
             TransposeOut(_stripOut, _ring, _offsets, width);
             for (var k = 0; k < Lanes; k++)
@@ -256,7 +257,7 @@ internal sealed class JaroszBlur
     {
         SetStagingOffsets(first, _width);
         TransposeIn(_staging, _offsets, _width, _stripIn);
-        RunningSums(_stripIn.AsSpan(0, _width), _stripOut, _rowWindow);
+        RunningSumsPair(_stripIn.AsSpan(0, _width), _stripIn.AsSpan(0, _width), _stripOut, _stripOut2, _rowWindow);
         KeepDecimatedColumns(_stripOut, first);
     }
 
@@ -362,85 +363,8 @@ internal sealed class JaroszBlur
         }
     }
 
-    /// <summary><see cref="BoxLine"/> on eight lines at once, one a lane.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunningBox(ReadOnlySpan<Vector256<float>> input, Span<Vector256<float>> output, int window)
-    {
-        ref var inp = ref MemoryMarshal.GetReference(input);
-        ref var outp = ref MemoryMarshal.GetReference(output[..input.Length]);
-        var half = (window + 2) / 2;
-        nint li = 0, ri = 0, oi = 0;
-        var count = 0;
-        var sum = Vector256<float>.Zero;
-        for (var i = 0; i < half - 1; i++)
-        {
-            sum += Unsafe.Add(ref inp, ri++);
-            count++;
-        }
-
-        for (var i = 0; i < window - half + 1; i++)
-        {
-            sum += Unsafe.Add(ref inp, ri++);
-            count++;
-            Unsafe.Add(ref outp, oi++) = sum / Vector256.Create((float)count);
-        }
-
-        var divisor = Vector256.Create((float)count);
-        var reciprocal = Vector256.Create(1f / count);
-        for (var i = input.Length - window; i > 0; i--)
-        {
-            sum += Unsafe.Add(ref inp, ri++);
-            sum -= Unsafe.Add(ref inp, li++);
-            Unsafe.Add(ref outp, oi++) = ExactDivision.Divide(sum, divisor, reciprocal);
-        }
-
-        for (var i = 0; i < half - 1; i++)
-        {
-            sum -= Unsafe.Add(ref inp, li++);
-            count--;
-            Unsafe.Add(ref outp, oi++) = sum / Vector256.Create((float)count);
-        }
-    }
-
     /// <summary>
-    /// <see cref="RunningBox"/> without the divisions: output <c>i</c> is the running sum; divide it by
-    /// <see cref="WindowCount"/> of <c>i</c> to get the box value. Used where only a few outputs are kept.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunningSums(ReadOnlySpan<Vector256<float>> input, Span<Vector256<float>> output, int window)
-    {
-        ref var inp = ref MemoryMarshal.GetReference(input);
-        ref var outp = ref MemoryMarshal.GetReference(output[..input.Length]);
-        var half = (window + 2) / 2;
-        nint li = 0, ri = 0, oi = 0;
-        var sum = Vector256<float>.Zero;
-        for (var i = 0; i < half - 1; i++)
-        {
-            sum += Unsafe.Add(ref inp, ri++);
-        }
-
-        for (var i = 0; i < window - half + 1; i++)
-        {
-            sum += Unsafe.Add(ref inp, ri++);
-            Unsafe.Add(ref outp, oi++) = sum;
-        }
-
-        for (var i = input.Length - window; i > 0; i--)
-        {
-            sum += Unsafe.Add(ref inp, ri++);
-            sum -= Unsafe.Add(ref inp, li++);
-            Unsafe.Add(ref outp, oi++) = sum;
-        }
-
-        for (var i = 0; i < half - 1; i++)
-        {
-            sum -= Unsafe.Add(ref inp, li++);
-            Unsafe.Add(ref outp, oi++) = sum;
-        }
-    }
-
-    /// <summary>
-    /// <see cref="RunningBox"/> on two strips at once. Each step of a running sum waits for the one
+    /// <see cref="BoxLine"/> on two strips of eight lines at once, one line a lane. Each step of a running sum waits for the one
     /// before (an add and a subtract); two independent sums per loop keep the vector units busy while
     /// each waits. The operations on each sum are unchanged.
     /// </summary>
@@ -499,7 +423,10 @@ internal sealed class JaroszBlur
         }
     }
 
-    /// <summary><see cref="RunningSums"/> on two strips at once (see <see cref="RunningBoxPair"/>).</summary>
+    /// <summary>
+    /// <see cref="RunningBoxPair"/> without the divisions: output <c>i</c> is the running sum; divide it by
+    /// <see cref="WindowCount"/> of <c>i</c> to get the box value. Used where only a few outputs are kept.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunningSumsPair(
         ReadOnlySpan<Vector256<float>> inputA, ReadOnlySpan<Vector256<float>> inputB,
