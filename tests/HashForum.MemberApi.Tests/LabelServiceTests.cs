@@ -107,4 +107,71 @@ internal sealed class LabelServiceTests : MemberApiFixture
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.NotFound));
     }
+
+    [Test]
+    public async Task AddLabel_Operator_AuditedWithKeyIdPeerAndOk()
+    {
+        await Server.Labels.AddLabelAsync(new AddLabelRequest { Id = "audited-add", Name = "Audited" }, TestServer.With(OperatorKey));
+
+        var entry = await AuditEntryAsync("/AddLabel", "audited-add");
+
+        Assert.That(entry.Outcome, Is.EqualTo("ok"));
+        Assert.That(entry.MemberId, Is.EqualTo("operator"));
+        Assert.That(entry.KeyId, Is.Not.Empty);
+        Assert.That(entry.Peer, Does.Contain("127.0.0.1"));
+        Assert.That(entry.Method, Is.EqualTo("/hashforum.v1.LabelService/AddLabel"));
+    }
+
+    [Test]
+    public async Task RetireLabel_Operator_AuditedWithOk()
+    {
+        await Server.Labels.AddLabelAsync(new AddLabelRequest { Id = "audited-retire", Name = "Audited" }, TestServer.With(OperatorKey));
+
+        await Server.Labels.RetireLabelAsync(new RetireLabelRequest { Id = "audited-retire" }, TestServer.With(OperatorKey));
+
+        var entry = await AuditEntryAsync("/RetireLabel", "audited-retire");
+        Assert.That(entry.Outcome, Is.EqualTo("ok"));
+        Assert.That(entry.Detail, Is.EqualTo("retired label 'audited-retire'"));
+    }
+
+    [Test]
+    public async Task AddLabel_ExistingId_AuditedWithAlreadyExists()
+    {
+        await Assert.ThrowsAsync<RpcException>(async () =>
+            await Server.Labels.AddLabelAsync(new AddLabelRequest { Id = "graphic-violence", Name = "Again" }, TestServer.With(OperatorKey)));
+
+        var entry = await AuditEntryAsync("/AddLabel", "graphic-violence");
+        Assert.That(entry.Outcome, Is.EqualTo(nameof(StatusCode.AlreadyExists)));
+        Assert.That(entry.Detail, Is.EqualTo("add label 'graphic-violence'"));
+    }
+
+    [Test]
+    public async Task RetireLabel_Unknown_AuditedWithNotFound()
+    {
+        await Assert.ThrowsAsync<RpcException>(async () =>
+            await Server.Labels.RetireLabelAsync(new RetireLabelRequest { Id = "never-audited" }, TestServer.With(OperatorKey)));
+
+        var entry = await AuditEntryAsync("/RetireLabel", "never-audited");
+        Assert.That(entry.Outcome, Is.EqualTo(nameof(StatusCode.NotFound)));
+    }
+
+    [Test]
+    public async Task AddLabel_MemberKey_AuditedAsPermissionDenied()
+    {
+        await Assert.ThrowsAsync<RpcException>(async () =>
+            await Server.Labels.AddLabelAsync(new AddLabelRequest { Id = "member-tries", Name = "No" }, TestServer.With(MemberKey)));
+
+        var log = await Server.Admin.ReadAuditLogAsync(new ReadAuditLogRequest { Limit = 1000, MemberId = MemberId }, TestServer.With(OperatorKey));
+        Assert.That(log.Entries.Any(e => e.Method.EndsWith("/AddLabel", StringComparison.Ordinal) && e.Outcome == nameof(StatusCode.PermissionDenied)), Is.True);
+    }
+
+    /// <summary>The newest audit entry of a LabelService method whose detail names <paramref name="labelId"/>.</summary>
+    private async Task<AuditEntry> AuditEntryAsync(string methodSuffix, string labelId)
+    {
+        var log = await Server.Admin.ReadAuditLogAsync(new ReadAuditLogRequest { Limit = 1000 }, TestServer.With(OperatorKey));
+        var entry = log.Entries.FirstOrDefault(e =>
+            e.Method.EndsWith(methodSuffix, StringComparison.Ordinal) && e.Detail.Contains($"'{labelId}'", StringComparison.Ordinal));
+        Assert.That(entry, Is.Not.Null, $"no audit entry for {methodSuffix} of '{labelId}' in:\n{log}");
+        return entry!;
+    }
 }

@@ -2,13 +2,18 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using HashForum.Membership;
 using HashForum.Server.Auth;
+using HashForum.Server.Errors;
 using V1 = HashForum.Contracts.V1;
 
 namespace HashForum.Server.Services.Members;
 
-/// <summary>The label taxonomy: anyone with a key reads it; operators (admin scope) add and retire labels.</summary>
+/// <summary>
+/// The label taxonomy: anyone with a key reads it; operators (admin scope) add and retire labels. Adding and retiring
+/// are admin actions, so each is written to the audit log with its outcome, refusals included, as the admin service
+/// does.
+/// </summary>
 [RequiresScope(Scopes.None)]
-internal sealed class LabelService(LabelTaxonomy taxonomy, ILogger<LabelService> logger) : V1.LabelService.LabelServiceBase
+internal sealed class LabelService(LabelTaxonomy taxonomy, AuditWriter audit, ILogger<LabelService> logger) : V1.LabelService.LabelServiceBase
 {
     public override async Task<V1.ListLabelsResponse> ListLabels(V1.ListLabelsRequest request, ServerCallContext context)
     {
@@ -25,23 +30,52 @@ internal sealed class LabelService(LabelTaxonomy taxonomy, ILogger<LabelService>
     }
 
     [RequiresScope(Scopes.Admin)]
-    public override async Task<V1.Label> AddLabel(V1.AddLabelRequest request, ServerCallContext context)
+    public override Task<V1.Label> AddLabel(V1.AddLabelRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var label = await taxonomy.AddAsync(request.Id.Trim(), request.Name, request.Description, context.CancellationToken).ConfigureAwait(false);
-        MemberApiLog.LabelAdded(logger, label.Id, context.GetCaller().MemberId);
-        return ToProto(label);
+        var id = request.Id.Trim();
+        return Audited(context, $"add label '{id}'", async (caller, ct) =>
+        {
+            var label = await taxonomy.AddAsync(id, request.Name, request.Description, ct).ConfigureAwait(false);
+            MemberApiLog.LabelAdded(logger, label.Id, caller.MemberId);
+            return (ToProto(label), $"added label '{label.Id}' ({label.Name})");
+        });
     }
 
     [RequiresScope(Scopes.Admin)]
-    public override async Task<V1.Label> RetireLabel(V1.RetireLabelRequest request, ServerCallContext context)
+    public override Task<V1.Label> RetireLabel(V1.RetireLabelRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var label = await taxonomy.RetireAsync(request.Id.Trim(), context.CancellationToken).ConfigureAwait(false);
-        MemberApiLog.LabelRetired(logger, label.Id, context.GetCaller().MemberId);
-        return ToProto(label);
+        var id = request.Id.Trim();
+        return Audited(context, $"retire label '{id}'", async (caller, ct) =>
+        {
+            var label = await taxonomy.RetireAsync(id, ct).ConfigureAwait(false);
+            MemberApiLog.LabelRetired(logger, label.Id, caller.MemberId);
+            return (ToProto(label), $"retired label '{label.Id}'");
+        });
+    }
+
+    /// <summary>Runs an operator's change to the taxonomy and audits it: "ok" and what changed, or the status and what was tried.</summary>
+    private async Task<T> Audited<T>(
+        ServerCallContext context, string attempt, Func<Caller, CancellationToken, Task<(T Response, string Detail)>> action)
+    {
+        var caller = context.GetCaller();
+        try
+        {
+            var (response, detail) = await action(caller, context.CancellationToken).ConfigureAwait(false);
+            await audit.WriteAsync(caller.MemberId, caller.KeyId, context.Method, context.Peer, "ok", detail, CancellationToken.None)
+                .ConfigureAwait(false);
+            return response;
+        }
+        catch (Exception ex)
+        {
+            var status = StatusMapping.ToRpcException(ex, context, logger);
+            await audit.WriteAsync(caller.MemberId, caller.KeyId, context.Method, context.Peer, status.StatusCode.ToString(), attempt, CancellationToken.None)
+                .ConfigureAwait(false);
+            throw status;
+        }
     }
 
     private static V1.Label ToProto(LabelEntry label) => new()
