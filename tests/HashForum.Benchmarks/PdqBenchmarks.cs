@@ -57,6 +57,12 @@ public class PdqBenchmarks
         return _hasher.Hash(_lumaScratch, Width, Height);
     }
 
+    [Benchmark(Description = "PDQ from decoded RGB pixels (fused: HashRgb24)")]
+    public PdqHash FromRgbFused() => _hasher.HashRgb24(_rgb, Width, Height);
+
+    [Benchmark(Description = "PDQ + 7 dihedral variants from decoded RGB pixels (fused)")]
+    public DihedralHashes DihedralFromRgbFused() => _hasher.HashDihedralRgb24(_rgb, Width, Height);
+
     [Benchmark(Description = "decode 1 MP JPEG + PDQ")]
     public PdqHash DecodeJpegAndHash()
     {

@@ -37,18 +37,22 @@ public static class Luminance
         var done = Avx2.IsSupported ? FromRgb24Avx2(rgb, luma) : 0;
         for (int i = done, j = done * 3; i < luma.Length; i++, j += 3)
         {
-            // Same operation order as the reference, so results agree to the last bit.
-            luma[i] = (RedWeight * rgb[j]) + (GreenWeight * rgb[j + 1]) + (BlueWeight * rgb[j + 2]);
+            luma[i] = Weigh(rgb[j], rgb[j + 1], rgb[j + 2]);
         }
     }
 
+    /// <summary>One pixel's luminance, with the reference's operation order, so results agree to the last bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Weigh(byte red, byte green, byte blue) => (RedWeight * red) + (GreenWeight * green) + (BlueWeight * blue);
+
     /// <summary>
-    /// Eight pixels a step: byte shuffles split R, G and B, which widen to floats; then the same
-    /// multiplies and adds as the scalar loop, in the same order (no fused multiply-add), so every
-    /// lane is the scalar result to the bit. Returns how many pixels it did.
+    /// The luminance of the eight pixels whose 24 bytes start at <paramref name="offset"/> (AVX2 only):
+    /// byte shuffles split R, G and B, which widen to floats; then the same multiplies and adds as
+    /// <see cref="Weigh"/>, in the same order (no fused multiply-add), so every lane is the scalar
+    /// result to the bit. The caller guarantees the 24 bytes are there.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int FromRgb24Avx2(ReadOnlySpan<byte> rgb, Span<float> luma)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> WeighEight(ref byte source, nuint offset)
     {
         const byte Zero = 0x80; // a shuffle index with the high bit set yields 0
         var redLow = Vector128.Create(0, 3, 6, 9, 12, 15, Zero, Zero, Zero, Zero, Zero, Zero, Zero, Zero, Zero, Zero);
@@ -57,25 +61,50 @@ public static class Luminance
         var greenHigh = Vector128.Create(Zero, Zero, Zero, Zero, Zero, 8, 11, 14, Zero, Zero, Zero, Zero, Zero, Zero, Zero, Zero);
         var blueLow = Vector128.Create(2, 5, 8, 11, 14, Zero, Zero, Zero, Zero, Zero, Zero, Zero, Zero, Zero, Zero, Zero);
         var blueHigh = Vector128.Create(Zero, Zero, Zero, Zero, Zero, 9, 12, 15, Zero, Zero, Zero, Zero, Zero, Zero, Zero, Zero);
-        var red = Vector256.Create(RedWeight);
-        var green = Vector256.Create(GreenWeight);
-        var blue = Vector256.Create(BlueWeight);
 
+        // Bytes 0..15 and 8..23 of the eight pixels' 24.
+        var low = Vector128.LoadUnsafe(ref source, offset);
+        var high = Vector128.LoadUnsafe(ref source, offset + 8);
+        var r = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(low, redLow) | Ssse3.Shuffle(high, redHigh)).AsInt32();
+        var g = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(low, greenLow) | Ssse3.Shuffle(high, greenHigh)).AsInt32();
+        var b = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(low, blueLow) | Ssse3.Shuffle(high, blueHigh)).AsInt32();
+        var y = (Vector256.Create(RedWeight) * Vector256.ConvertToSingle(r)) + (Vector256.Create(GreenWeight) * Vector256.ConvertToSingle(g));
+        return y + (Vector256.Create(BlueWeight) * Vector256.ConvertToSingle(b));
+    }
+
+    /// <summary>
+    /// The luminance of four pixels at <paramref name="low"/> (lanes 0..3) and four at
+    /// <paramref name="high"/> (lanes 4..7), AVX2 only: each half is one 16-byte load whose first 12
+    /// bytes are the pixels, and one in-lane byte shuffle per channel puts each sample in the low byte of
+    /// its lane, so no lane-crossing step is needed. Same multiplies and adds as <see cref="Weigh"/>.
+    /// The caller guarantees 16 bytes at each offset.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> WeighFourAndFour(ref byte source, nuint low, nuint high)
+    {
+        const byte Zero = 0x80;
+        var bytes = Vector256.Create(Vector128.LoadUnsafe(ref source, low), Vector128.LoadUnsafe(ref source, high));
+        var red = Vector256.Create(0, Zero, Zero, Zero, 3, Zero, Zero, Zero, 6, Zero, Zero, Zero, 9, Zero, Zero, Zero, 0, Zero, Zero, Zero, 3, Zero, Zero, Zero, 6, Zero, Zero, Zero, 9, Zero, Zero, Zero);
+        var green = Vector256.Create(1, Zero, Zero, Zero, 4, Zero, Zero, Zero, 7, Zero, Zero, Zero, 10, Zero, Zero, Zero, 1, Zero, Zero, Zero, 4, Zero, Zero, Zero, 7, Zero, Zero, Zero, 10, Zero, Zero, Zero);
+        var blue = Vector256.Create(2, Zero, Zero, Zero, 5, Zero, Zero, Zero, 8, Zero, Zero, Zero, 11, Zero, Zero, Zero, 2, Zero, Zero, Zero, 5, Zero, Zero, Zero, 8, Zero, Zero, Zero, 11, Zero, Zero, Zero);
+        var r = Vector256.ConvertToSingle(Avx2.Shuffle(bytes, red).AsInt32());
+        var g = Vector256.ConvertToSingle(Avx2.Shuffle(bytes, green).AsInt32());
+        var b = Vector256.ConvertToSingle(Avx2.Shuffle(bytes, blue).AsInt32());
+        var y = (Vector256.Create(RedWeight) * r) + (Vector256.Create(GreenWeight) * g);
+        return y + (Vector256.Create(BlueWeight) * b);
+    }
+
+    /// <summary>Eight pixels a step through <see cref="WeighEight"/>. Returns how many pixels it did.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int FromRgb24Avx2(ReadOnlySpan<byte> rgb, Span<float> luma)
+    {
         ref var source = ref MemoryMarshal.GetReference(rgb);
         ref var destination = ref MemoryMarshal.GetReference(luma);
         var pixels = luma.Length;
         var i = 0;
         for (; i + 8 <= pixels; i += 8)
         {
-            // Bytes 0..15 and 8..23 of the eight pixels' 24.
-            var low = Vector128.LoadUnsafe(ref source, (nuint)(i * 3));
-            var high = Vector128.LoadUnsafe(ref source, (nuint)((i * 3) + 8));
-            var r = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(low, redLow) | Ssse3.Shuffle(high, redHigh)).AsInt32();
-            var g = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(low, greenLow) | Ssse3.Shuffle(high, greenHigh)).AsInt32();
-            var b = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(low, blueLow) | Ssse3.Shuffle(high, blueHigh)).AsInt32();
-            var y = (red * Vector256.ConvertToSingle(r)) + (green * Vector256.ConvertToSingle(g));
-            y += blue * Vector256.ConvertToSingle(b);
-            y.StoreUnsafe(ref destination, (nuint)i);
+            WeighEight(ref source, (nuint)(i * 3)).StoreUnsafe(ref destination, (nuint)i);
         }
 
         return i;

@@ -25,18 +25,33 @@ public sealed class PdqHasher
 
     /// <summary>Hashes row-major float luminance of <paramref name="width"/> x <paramref name="height"/> pixels.</summary>
     /// <exception cref="ArgumentException">The buffer does not hold <c>width * height</c> values.</exception>
-    public PdqHash Hash(ReadOnlySpan<float> luma, int width, int height)
-    {
-        var quality = ComputeDct(luma, width, height);
-        return quality < 0 ? new PdqHash(Hash256.Zero, 0) : new PdqHash(PdqSteps.Threshold(_dct, _select), quality);
-    }
+    public PdqHash Hash(ReadOnlySpan<float> luma, int width, int height) =>
+        Finish(ComputeDct(luma, width, height));
+
+    /// <summary>
+    /// Hashes row-major packed R, G, B bytes (3 a pixel, no padding between rows): the same hash as
+    /// <see cref="Luminance.FromRgb24"/> followed by <see cref="Hash"/>, to the bit, but the luminance is
+    /// computed as the blur reads the pixels, so no float copy of the image is made.
+    /// </summary>
+    /// <exception cref="ArgumentException">The buffer does not hold <c>width * height * 3</c> bytes.</exception>
+    public PdqHash HashRgb24(ReadOnlySpan<byte> rgb, int width, int height) =>
+        Finish(ComputeDctRgb24(rgb, width, height));
 
     /// <summary>
     /// Hashes the image and its seven other dihedral variants (rotations and flips), all from one DCT.
     /// </summary>
-    public DihedralHashes HashDihedral(ReadOnlySpan<float> luma, int width, int height)
+    public DihedralHashes HashDihedral(ReadOnlySpan<float> luma, int width, int height) =>
+        FinishDihedral(ComputeDct(luma, width, height));
+
+    /// <summary><see cref="HashDihedral"/> from packed R, G, B bytes, as <see cref="HashRgb24"/> reads them.</summary>
+    public DihedralHashes HashDihedralRgb24(ReadOnlySpan<byte> rgb, int width, int height) =>
+        FinishDihedral(ComputeDctRgb24(rgb, width, height));
+
+    private PdqHash Finish(int quality) =>
+        quality < 0 ? new PdqHash(Hash256.Zero, 0) : new PdqHash(PdqSteps.Threshold(_dct, _select), quality);
+
+    private DihedralHashes FinishDihedral(int quality)
     {
-        var quality = ComputeDct(luma, width, height);
         var hashes = default(EightHashes);
         if (quality < 0)
         {
@@ -56,22 +71,43 @@ public sealed class PdqHasher
     /// <summary>Fills <see cref="_dct"/>; returns the quality, or -1 for an image too small to hash.</summary>
     private int ComputeDct(ReadOnlySpan<float> luma, int width, int height)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        var pixels = (long)width * height;
-        if (luma.Length != pixels)
-        {
-            throw new ArgumentException($"The luminance buffer holds {luma.Length} values; a {width}x{height} image needs {pixels}.", nameof(luma));
-        }
-
-        if (width < PdqSteps.MinimumSide || height < PdqSteps.MinimumSide)
+        if (!CheckShape(luma.Length, 1, width, height, nameof(luma)))
         {
             return -1;
         }
 
         _blur.BlurAndDecimate(luma, width, height, _buffer64);
-        _blur.Trim(MaxRetainedFloats);
+        return FinishDct();
+    }
 
+    private int ComputeDctRgb24(ReadOnlySpan<byte> rgb, int width, int height)
+    {
+        if (!CheckShape(rgb.Length, 3, width, height, nameof(rgb)))
+        {
+            return -1;
+        }
+
+        _blur.BlurAndDecimateRgb24(rgb, width, height, _buffer64);
+        return FinishDct();
+    }
+
+    /// <summary>Validates the buffer; false for an image too small to hash.</summary>
+    private static bool CheckShape(int length, int perPixel, int width, int height, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        var values = (long)width * height * perPixel;
+        if (length != values)
+        {
+            throw new ArgumentException($"The buffer holds {length} values; a {width}x{height} image needs {values}.", name);
+        }
+
+        return width >= PdqSteps.MinimumSide && height >= PdqSteps.MinimumSide;
+    }
+
+    private int FinishDct()
+    {
+        _blur.Trim(MaxRetainedFloats);
         var quality = PdqSteps.Quality(_buffer64);
         Dct64To16(_buffer64, _dctRows, _dct);
         return quality;

@@ -16,7 +16,7 @@ namespace HashForum.Hashing.Pdq.Internal;
 /// count. What may change is how many lines run at once and what is kept:
 /// <list type="bullet">
 /// <item>A horizontal pass transposes a strip of eight rows into vectors of eight (one lane a row),
-/// runs the eight lines at once, and transposes back (AVX 8x8 transposes).</item>
+/// runs the eight lines at once, and transposes back (8x8 transposes built from in-lane 4x4 ones).</item>
 /// <item>A vertical pass runs every column at once, eight a vector, along contiguous rows.</item>
 /// <item>The passes are streamed: rows flow from the first horizontal pass through a ring of
 /// <c>window + 8</c> rows into the first vertical pass, and its output rows, eight at a time, into the
@@ -56,16 +56,27 @@ internal sealed class JaroszBlur
     private int _emitted;
 
     /// <summary>Blurs <paramref name="luma"/> and writes the 64x64 decimation to <paramref name="buffer64"/>.</summary>
-    public void BlurAndDecimate(ReadOnlySpan<float> luma, int width, int height, Span<float> buffer64)
+    public void BlurAndDecimate(ReadOnlySpan<float> luma, int width, int height, Span<float> buffer64) =>
+        BlurAndDecimate(new FloatRows(luma, width), width, height, buffer64);
+
+    /// <summary>
+    /// Blurs the luminance of packed R, G, B bytes and writes the 64x64 decimation to
+    /// <paramref name="buffer64"/>. The luminance is computed as the first horizontal pass reads its
+    /// strips, so no full-sized float image is ever written: the same floats as
+    /// <see cref="Luminance.FromRgb24"/> followed by the float overload, without the 4 MB round trip.
+    /// </summary>
+    public void BlurAndDecimateRgb24(ReadOnlySpan<byte> rgb, int width, int height, Span<float> buffer64) =>
+        BlurAndDecimate(new Rgb24Rows(rgb, width), width, height, buffer64);
+
+    private void BlurAndDecimate<TRows>(TRows source, int width, int height, Span<float> buffer64)
+        where TRows : ILumaRows, allows ref struct
     {
         Prepare(width, height);
         var row = 0;
         for (; row + (2 * Lanes) <= height; row += 2 * Lanes)
         {
-            SetRowOffsets(row, width);
-            TransposeIn(luma, _offsets, width, _stripIn);
-            SetRowOffsets(row + Lanes, width);
-            TransposeIn(luma, _offsets, width, _stripIn2);
+            source.TransposeIn(row, _stripIn);
+            source.TransposeIn(row + Lanes, _stripIn2);
             RunningBoxPair(_stripIn.AsSpan(0, width), _stripIn2.AsSpan(0, width), _stripOut, _stripOut2, _rowWindow);
             SetRingOffsets(row);
             TransposeOut(_stripOut, _ring, _offsets, width);
@@ -79,8 +90,7 @@ internal sealed class JaroszBlur
 
         for (; row + Lanes <= height; row += Lanes)
         {
-            SetRowOffsets(row, width);
-            TransposeIn(luma, _offsets, width, _stripIn);
+            source.TransposeIn(row, _stripIn);
             // A lone strip of eight rows runs as a pair with itself; the second copy is discarded.
             RunningBoxPair(_stripIn.AsSpan(0, width), _stripIn.AsSpan(0, width), _stripOut, _stripOut2, _rowWindow);
             SetRingOffsets(row);
@@ -93,7 +103,9 @@ internal sealed class JaroszBlur
 
         for (; row < height; row++)
         {
-            BoxLine(luma.Slice(row * width, width), _ring.AsSpan(RingOffset(row), width), _rowWindow);
+            var line = _line.AsSpan(0, width);
+            source.CopyRow(row, line);
+            BoxLine(line, _ring.AsSpan(RingOffset(row), width), _rowWindow);
             PushFirstVertical(row);
         }
 
@@ -152,14 +164,6 @@ internal sealed class JaroszBlur
     }
 
     private int RingOffset(int row) => row % _ringRows * _width;
-
-    private void SetRowOffsets(int firstRow, int width)
-    {
-        for (var k = 0; k < Lanes; k++)
-        {
-            _offsets[k] = (firstRow + k) * width;
-        }
-    }
 
     private void SetRingOffsets(int firstRow)
     {
@@ -602,13 +606,16 @@ internal sealed class JaroszBlur
         {
             for (; j + Lanes <= cols; j += Lanes)
             {
-                var at = (nuint)j;
-                Transpose8x8(
-                    Vector256.LoadUnsafe(ref src, o0 + at), Vector256.LoadUnsafe(ref src, o1 + at),
-                    Vector256.LoadUnsafe(ref src, o2 + at), Vector256.LoadUnsafe(ref src, o3 + at),
-                    Vector256.LoadUnsafe(ref src, o4 + at), Vector256.LoadUnsafe(ref src, o5 + at),
-                    Vector256.LoadUnsafe(ref src, o6 + at), Vector256.LoadUnsafe(ref src, o7 + at),
-                    ref Unsafe.Add(ref dst, j));
+                for (var h = 0; h < Lanes; h += 4)
+                {
+                    var at = (nuint)(j + h);
+                    Transpose4x4InLanes(
+                        Vector256.Create(Vector128.LoadUnsafe(ref src, o0 + at), Vector128.LoadUnsafe(ref src, o4 + at)),
+                        Vector256.Create(Vector128.LoadUnsafe(ref src, o1 + at), Vector128.LoadUnsafe(ref src, o5 + at)),
+                        Vector256.Create(Vector128.LoadUnsafe(ref src, o2 + at), Vector128.LoadUnsafe(ref src, o6 + at)),
+                        Vector256.Create(Vector128.LoadUnsafe(ref src, o3 + at), Vector128.LoadUnsafe(ref src, o7 + at)),
+                        ref Unsafe.Add(ref dst, j + h));
+                }
             }
         }
 
@@ -638,21 +645,20 @@ internal sealed class JaroszBlur
         if (Avx.IsSupported)
         {
             var block = default(Block8);
-            for (; j + Lanes <= cols; j += Lanes)
+            for (; j + 4 <= cols; j += 4)
             {
-                Transpose8x8(
+                Transpose4x4InLanes(
                     Unsafe.Add(ref src, j), Unsafe.Add(ref src, j + 1), Unsafe.Add(ref src, j + 2), Unsafe.Add(ref src, j + 3),
-                    Unsafe.Add(ref src, j + 4), Unsafe.Add(ref src, j + 5), Unsafe.Add(ref src, j + 6), Unsafe.Add(ref src, j + 7),
                     ref block[0]);
                 var at = (nuint)j;
-                block[0].StoreUnsafe(ref dst, o0 + at);
-                block[1].StoreUnsafe(ref dst, o1 + at);
-                block[2].StoreUnsafe(ref dst, o2 + at);
-                block[3].StoreUnsafe(ref dst, o3 + at);
-                block[4].StoreUnsafe(ref dst, o4 + at);
-                block[5].StoreUnsafe(ref dst, o5 + at);
-                block[6].StoreUnsafe(ref dst, o6 + at);
-                block[7].StoreUnsafe(ref dst, o7 + at);
+                block[0].GetLower().StoreUnsafe(ref dst, o0 + at);
+                block[1].GetLower().StoreUnsafe(ref dst, o1 + at);
+                block[2].GetLower().StoreUnsafe(ref dst, o2 + at);
+                block[3].GetLower().StoreUnsafe(ref dst, o3 + at);
+                block[0].GetUpper().StoreUnsafe(ref dst, o4 + at);
+                block[1].GetUpper().StoreUnsafe(ref dst, o5 + at);
+                block[2].GetUpper().StoreUnsafe(ref dst, o6 + at);
+                block[3].GetUpper().StoreUnsafe(ref dst, o7 + at);
             }
         }
 
@@ -672,38 +678,113 @@ internal sealed class JaroszBlur
     }
 
     /// <summary>
-    /// Transposes an 8x8 block of floats given as eight row vectors (AVX) and writes its eight column
-    /// vectors to <paramref name="columns"/> and the seven vectors after it.
+    /// Transposes the 4x4 block in each 128-bit half of four vectors, writing the four results to
+    /// <paramref name="columns"/> and the three vectors after it. With rows k and k + 4 loaded into
+    /// the two halves of input k, the outputs are the columns of an 8x8 block (and the same call turns
+    /// columns back into such row pairs). No lane-crossing permute: on the Zen 1 cores we run on,
+    /// <c>vperm2f128</c> costs 8 micro-ops, and an 8x8 transpose needs eight of them, while a
+    /// half-vector load into the upper lane or a store of the upper lane is nearly free.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(
-        Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
-        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, ref Vector256<float> columns)
+    private static void Transpose4x4InLanes(
+        Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3, ref Vector256<float> columns)
     {
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        var s0 = Avx.Shuffle(t0, t2, 0x44);
-        var s1 = Avx.Shuffle(t0, t2, 0xEE);
-        var s2 = Avx.Shuffle(t1, t3, 0x44);
-        var s3 = Avx.Shuffle(t1, t3, 0xEE);
-        var s4 = Avx.Shuffle(t4, t6, 0x44);
-        var s5 = Avx.Shuffle(t4, t6, 0xEE);
-        var s6 = Avx.Shuffle(t5, t7, 0x44);
-        var s7 = Avx.Shuffle(t5, t7, 0xEE);
-        columns = Avx.Permute2x128(s0, s4, 0x20);
-        Unsafe.Add(ref columns, 1) = Avx.Permute2x128(s1, s5, 0x20);
-        Unsafe.Add(ref columns, 2) = Avx.Permute2x128(s2, s6, 0x20);
-        Unsafe.Add(ref columns, 3) = Avx.Permute2x128(s3, s7, 0x20);
-        Unsafe.Add(ref columns, 4) = Avx.Permute2x128(s0, s4, 0x31);
-        Unsafe.Add(ref columns, 5) = Avx.Permute2x128(s1, s5, 0x31);
-        Unsafe.Add(ref columns, 6) = Avx.Permute2x128(s2, s6, 0x31);
-        Unsafe.Add(ref columns, 7) = Avx.Permute2x128(s3, s7, 0x31);
+        var t0 = Avx.UnpackLow(a0, a1);
+        var t1 = Avx.UnpackHigh(a0, a1);
+        var t2 = Avx.UnpackLow(a2, a3);
+        var t3 = Avx.UnpackHigh(a2, a3);
+        columns = Avx.Shuffle(t0, t2, 0x44);
+        Unsafe.Add(ref columns, 1) = Avx.Shuffle(t0, t2, 0xEE);
+        Unsafe.Add(ref columns, 2) = Avx.Shuffle(t1, t3, 0x44);
+        Unsafe.Add(ref columns, 3) = Avx.Shuffle(t1, t3, 0xEE);
+    }
+
+    /// <summary>Where the first horizontal pass reads its luminance from.</summary>
+    private interface ILumaRows
+    {
+        /// <summary>Rows <paramref name="firstRow"/> to <c>firstRow + 7</c> as one vector a column (lane k from row firstRow + k).</summary>
+        void TransposeIn(int firstRow, Span<Vector256<float>> strip);
+
+        /// <summary>The luminance of one row.</summary>
+        void CopyRow(int row, Span<float> destination);
+    }
+
+    /// <summary>Row-major float luminance.</summary>
+    private readonly ref struct FloatRows(ReadOnlySpan<float> luma, int width) : ILumaRows
+    {
+        private readonly ReadOnlySpan<float> _luma = luma;
+        private readonly int _width = width;
+
+        public void TransposeIn(int firstRow, Span<Vector256<float>> strip)
+        {
+            Span<int> offsets = stackalloc int[Lanes];
+            for (var k = 0; k < Lanes; k++)
+            {
+                offsets[k] = (firstRow + k) * _width;
+            }
+
+            JaroszBlur.TransposeIn(_luma, offsets, _width, strip);
+        }
+
+        public void CopyRow(int row, Span<float> destination) => _luma.Slice(row * _width, _width).CopyTo(destination);
+    }
+
+    /// <summary>
+    /// Packed R, G, B bytes, weighted into luminance on the way in, eight pixels of a row a vector
+    /// (<see cref="Luminance.WeighEight"/>, the lanes of <see cref="Luminance.FromRgb24"/>), then
+    /// transposed like <see cref="FloatRows"/>.
+    /// </summary>
+    private readonly ref struct Rgb24Rows(ReadOnlySpan<byte> rgb, int width) : ILumaRows
+    {
+        private readonly ReadOnlySpan<byte> _rgb = rgb;
+        private readonly int _width = width;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void TransposeIn(int firstRow, Span<Vector256<float>> strip)
+        {
+            var cols = _width;
+            var rowBytes = cols * 3;
+
+            // Bounds of all eight rows checked once here; the loops below stay inside them.
+            var rows = _rgb.Slice(firstRow * rowBytes, Lanes * rowBytes);
+            ref var src = ref MemoryMarshal.GetReference(rows);
+            ref var dst = ref MemoryMarshal.GetReference(strip[..cols]);
+            var j = 0;
+            if (Avx2.IsSupported)
+            {
+                // Each half-vector load reads 16 bytes for 4 pixels' 12, so the last few pixels of a
+                // strip go through the scalar loop rather than read past the buffer.
+                var stride = (nuint)rowBytes;
+                for (; (j * 3) + 28 <= rowBytes; j += Lanes)
+                {
+                    for (var h = 0; h < Lanes; h += 4)
+                    {
+                        var at = (nuint)((j + h) * 3);
+                        Transpose4x4InLanes(
+                            Luminance.WeighFourAndFour(ref src, at, at + (4 * stride)),
+                            Luminance.WeighFourAndFour(ref src, at + stride, at + (5 * stride)),
+                            Luminance.WeighFourAndFour(ref src, at + (2 * stride), at + (6 * stride)),
+                            Luminance.WeighFourAndFour(ref src, at + (3 * stride), at + (7 * stride)),
+                            ref Unsafe.Add(ref dst, j + h));
+                    }
+                }
+            }
+
+            Span<float> lanes = stackalloc float[Lanes];
+            for (; j < cols; j++)
+            {
+                for (var k = 0; k < Lanes; k++)
+                {
+                    var at = (k * rowBytes) + (j * 3);
+                    lanes[k] = Luminance.Weigh(rows[at], rows[at + 1], rows[at + 2]);
+                }
+
+                Unsafe.Add(ref dst, j) = Vector256.Create<float>(lanes);
+            }
+        }
+
+        public void CopyRow(int row, Span<float> destination) =>
+            Luminance.FromRgb24(_rgb.Slice(row * _width * 3, _width * 3), destination[.._width]);
     }
 
     /// <summary>Eight vectors on the stack, for a transposed block on its way out.</summary>
