@@ -72,6 +72,7 @@ internal static class IndexBenchCommand
         report.P50Micros = Percentile(indexTimes, 0.50);
         report.P99Micros = Percentile(indexTimes, 0.99);
         report.CpuP50Micros = indexCpu[0] < 0 ? double.NaN : Percentile(indexCpu, 0.50);
+        report.CpuP99Micros = indexCpu[0] < 0 ? double.NaN : Percentile(indexCpu, 0.99);
         report.QueriesPerSecond = options.Queries / (Sum(indexTimes) / 1e6);
         report.LinearP50Micros = Percentile(linearTimes, 0.50);
         report.LinearP99Micros = Percentile(linearTimes, 0.99);
