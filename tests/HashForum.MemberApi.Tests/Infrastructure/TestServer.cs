@@ -59,8 +59,16 @@ internal sealed class TestServer : IAsyncDisposable
 
     public static string NewPepper() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>Starts a server; returns once it reports SERVING unless told not to wait.</summary>
+    /// <param name="pepper">The membership pepper.</param>
+    /// <param name="redis">A Redis to use instead of the embedded store.</param>
+    /// <param name="dataPath">The data folder (a new temp folder, deleted at dispose, when null).</param>
+    /// <param name="settings">Extra configuration, key to value.</param>
+    /// <param name="services">Changes to the server's services before it is built (test hooks, e.g. a held index load).</param>
+    /// <param name="waitServing">Whether to return only once grpc.health reports SERVING (the index is loaded).</param>
     public static async Task<TestServer> StartAsync(
-        string pepper, string? redis = null, string? dataPath = null, IDictionary<string, string>? settings = null)
+        string pepper, string? redis = null, string? dataPath = null, IDictionary<string, string>? settings = null,
+        Action<IServiceCollection>? services = null, bool waitServing = true)
     {
         var ownsData = dataPath is null;
         dataPath ??= NewTempFolder();
@@ -87,11 +95,16 @@ internal sealed class TestServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(logs);
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        services?.Invoke(builder.Services);
         var app = ServerApplication.Build(builder);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         var server = new TestServer(app, address, dataPath, ownsData, logs);
-        await server.WaitServingAsync();
+        if (waitServing)
+        {
+            await server.WaitServingAsync();
+        }
+
         return server;
     }
 
@@ -149,7 +162,8 @@ internal sealed class TestServer : IAsyncDisposable
         return (await Admin.IssueKeyAsync(issue, With(operatorKey))).Key;
     }
 
-    private async Task WaitServingAsync()
+    /// <summary>Waits (up to 30 s) until grpc.health reports SERVING.</summary>
+    public async Task WaitServingAsync()
     {
         var health = new Grpc.Health.V1.Health.HealthClient(Channel);
         var deadline = DateTime.UtcNow.AddSeconds(30);
