@@ -3,61 +3,55 @@ namespace HashForum.Cli;
 /// <summary>Dispatches <c>hashforum VERB ...</c> to its command.</summary>
 internal static class CommandLine
 {
+    /// <summary>A command: its words on the command line, its usage line, and what runs it.</summary>
+    private sealed record Verb(string Words, string Arguments, string Summary, Func<string[], TextWriter, TextWriter, int> Run);
+
+    /// <summary>Every command, in the order <c>--help</c> lists them.</summary>
+    private static readonly Verb[] Verbs =
+    [
+        new("hash", "[--json] [--dihedral] [--jobs N] PATH...", "hash image files and folders", Commands.HashCommand.Run),
+        new("bench index", "--count N --queries Q [...]", "benchmark the near-match index", Bench.IndexBenchCommand.Run),
+        new("bench lookup", "--server URL --key KEY [--mode unary|batch|image] [...]", "benchmark lookups against a server", Bench.LookupBenchCommand.Run),
+        new("admin", "[--json] member|key|audit|whoami ...", "manage members, keys and the audit log (operators)", Admin.AdminCommand.Run),
+        new("lookup", "[--json] [--dihedral] FILE... | --hash HEX", "look images or hashes up in the shared set", Members.LookupCommand.Run),
+        new("contribute", "[--json] [--label L] FILE | --hash HEX", "contribute an image's hashes or a hash", Members.ContributeCommand.Contribute),
+        new("retract", "ID...", "withdraw your records", Members.ContributeCommand.Retract),
+        new("feedback", "ID --agree|--disagree", "give your opinion of a record", Members.ContributeCommand.Feedback),
+        new("labels", string.Empty, "the label taxonomy", Members.ContributeCommand.Labels),
+        new("sync", "--out FILE [--follow]", "mirror the shared set into a CSV (resumable)", Members.SyncCommand.Sync),
+        new("export", "[--format csv|te]", "the shared set as threatexchange's dataset CSV", Members.SyncCommand.Export),
+        new("import", "FILE|FOLDER", "contribute a CSV of hashes or a folder hashed locally", Members.ImportCommand.Run),
+    ];
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
-            stdout.WriteLine(Usage);
+            WriteUsage(stdout);
             return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Ok;
         }
 
-        var rest = args[1..];
-        switch (args[0])
+        foreach (var verb in Verbs)
         {
-            case "hash":
-                return Commands.HashCommand.Run(rest, stdout, stderr);
-            case "admin":
-                return Admin.AdminCommand.Run(rest, stdout, stderr);
-            case "lookup":
-                return Members.LookupCommand.Run(rest, stdout, stderr);
-            case "contribute":
-                return Members.ContributeCommand.Contribute(rest, stdout, stderr);
-            case "retract":
-                return Members.ContributeCommand.Retract(rest, stdout, stderr);
-            case "feedback":
-                return Members.ContributeCommand.Feedback(rest, stdout, stderr);
-            case "labels":
-                return Members.ContributeCommand.Labels(rest, stdout, stderr);
-            case "sync":
-                return Members.SyncCommand.Sync(rest, stdout, stderr);
-            case "export":
-                return Members.SyncCommand.Export(rest, stdout, stderr);
-            case "import":
-                return Members.ImportCommand.Run(rest, stdout, stderr);
-            case "bench" when rest.Length > 0 && rest[0] == "lookup":
-                return Bench.LookupBenchCommand.Run(rest[1..], stdout, stderr);
-            case "bench" when rest.Length > 0 && rest[0] == "index":
-                return Bench.IndexBenchCommand.Run(rest[1..], stdout, stderr);
-            default:
-                stderr.WriteLine($"hashforum: unknown command '{args[0]}'. Run 'hashforum --help' for the list.");
-                return ExitCodes.Usage;
+            var words = verb.Words.Split(' ');
+            if (args.Length >= words.Length && words.AsSpan().SequenceEqual(args.AsSpan(0, words.Length)))
+            {
+                return verb.Run(args[words.Length..], stdout, stderr);
+            }
         }
+
+        stderr.WriteLine($"hashforum: unknown command '{string.Join(' ', args.Take(args[0] == "bench" ? 2 : 1))}'. Run 'hashforum --help' for the list.");
+        return ExitCodes.Usage;
     }
 
-    private const string Usage = """
-        hashforum: PDQ hashing and the HashForum hash-sharing service.
-
-        Commands:
-          hash [--json] [--dihedral] [--jobs N] PATH...   hash image files and folders
-          bench index --count N --queries Q [...]         benchmark the near-match index
-          bench lookup --server URL --key KEY [--mode unary|batch|image] [...]   benchmark lookups against a server
-          admin [--json] member|key|audit|whoami ...      manage members, keys and the audit log (operators)
-          lookup [--json] [--dihedral] FILE... | --hash HEX   look images or hashes up in the shared set
-          contribute [--json] [--label L] FILE | --hash HEX  contribute an image's hashes or a hash
-          retract ID... | feedback ID --agree|--disagree     withdraw your records; give your opinion of one
-          labels                                          the label taxonomy
-          sync --out FILE [--follow]                      mirror the shared set into a CSV (resumable)
-          export [--format csv|te]                        the shared set as threatexchange's dataset CSV
-          import FILE|FOLDER                              contribute a CSV of hashes or a folder hashed locally
-        """;
+    private static void WriteUsage(TextWriter stdout)
+    {
+        stdout.WriteLine("hashforum: PDQ hashing and the HashForum hash-sharing service.");
+        stdout.WriteLine();
+        stdout.WriteLine("Commands:");
+        foreach (var verb in Verbs)
+        {
+            stdout.WriteLine($"  {$"{verb.Words} {verb.Arguments}".TrimEnd(),-62} {verb.Summary}");
+        }
+    }
 }
