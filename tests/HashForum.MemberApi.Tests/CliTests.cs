@@ -199,6 +199,81 @@ internal sealed class CliTests : MemberApiFixture
     }
 
     [Test]
+    public async Task SyncFollowSeconds_ChangesWhileFollowing_AppliedThenStopsWithSummary()
+    {
+        var mirror = Path.Combine(_folder, "followed.csv");
+        var drop = RandomHash().ToString();
+        var dropId = (await Server.Contribute.ContributeAsync(new HashForum.Contracts.V1.ContributeRequest { Pdq = drop }, TestServer.With(MemberKey))).Records[0].Id;
+        using var follower = Start(MemberKey, "sync", "--out", mirror, "--follow-seconds", "15", "--json");
+        await WaitForMirrorAsync(mirror, text => text.Contains(drop, StringComparison.Ordinal), "the snapshot is in the mirror", follower);
+
+        var add = RandomHash().ToString();
+        await Server.Contribute.ContributeAsync(new HashForum.Contracts.V1.ContributeRequest { Pdq = add, Labels = { "glorification" } }, TestServer.With(OtherKey));
+        await Server.Contribute.RetractAsync(new HashForum.Contracts.V1.RetractRequest { Id = dropId }, TestServer.With(MemberKey));
+        await WaitForMirrorAsync(
+            mirror, text => text.Contains(add, StringComparison.Ordinal) && !text.Contains(drop, StringComparison.Ordinal),
+            "the contribution and the retraction are applied while following", follower);
+        var (code, stdout, stderr) = await follower.FinishAsync(TimeSpan.FromSeconds(45));
+
+        Assert.That(code, Is.Zero, stderr);
+        var summary = JsonDocument.Parse(stdout).RootElement;
+        Assert.That(summary.GetProperty("removed").GetInt32(), Is.GreaterThanOrEqualTo(1));
+        Assert.That(summary.GetProperty("records").GetInt32(), Is.EqualTo(File.ReadAllLines(mirror).Length - 1));
+        Assert.That(File.ReadAllText(mirror + ".cursor").Trim(), Is.EqualTo(summary.GetProperty("cursor").GetString()));
+        Assert.That(File.ReadAllText(mirror), Does.Contain($"HashForum,pdq,{add},POSITIVE_CLASS,glorification,"));
+    }
+
+    [Test]
+    public async Task SyncFollow_Interrupted_StopsCleanlyWithSummary()
+    {
+        var mirror = Path.Combine(_folder, "interrupted.csv");
+        using var follower = Start(MemberKey, "sync", "--out", mirror, "--follow", "--json");
+        await WaitForMirrorAsync(mirror, _ => File.Exists(mirror + ".cursor"), "the first snapshot is saved", follower);
+        var add = RandomHash().ToString();
+        await Server.Contribute.ContributeAsync(new HashForum.Contracts.V1.ContributeRequest { Pdq = add }, TestServer.With(MemberKey));
+        await WaitForMirrorAsync(mirror, text => text.Contains(add, StringComparison.Ordinal), "the contribution is applied while following", follower);
+
+        follower.Interrupt();
+        var (code, stdout, stderr) = await follower.FinishAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(code, Is.Zero, stderr);
+        Assert.That(JsonDocument.Parse(stdout).RootElement.GetProperty("added").GetInt32(), Is.GreaterThanOrEqualTo(1));
+        Assert.That(File.ReadAllText(mirror), Does.Contain(add));
+    }
+
+    [Test]
+    public void SyncFollowSeconds_NotANumber_UsageExitCode2()
+    {
+        var result = Run(MemberKey, "sync", "--out", Path.Combine(_folder, "x.csv"), "--follow-seconds", "soon");
+
+        Assert.That(result.Code, Is.EqualTo(2), result.Stderr);
+        Assert.That(result.Stderr, Does.Contain("--follow-seconds"));
+    }
+
+    /// <summary>Polls the mirror file (written by rename, so always whole) until <paramref name="condition"/> holds; 30 s at most.</summary>
+    private static async Task WaitForMirrorAsync(string path, Func<string, bool> condition, string what, CliProcess process)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (File.Exists(path) && condition(await File.ReadAllTextAsync(path)))
+            {
+                return;
+            }
+
+            if (process.HasExited)
+            {
+                var (code, stdout, stderr) = await process.FinishAsync(TimeSpan.FromSeconds(5));
+                Assert.Fail($"hashforum sync exited ({code}) before {what}: {stdout} {stderr}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"Not within 30 s: {what}.");
+    }
+
+    [Test]
     public void Import_CsvOfHashes_ContributedAndIdempotent()
     {
         var csv = Path.Combine(_folder, "hashes.csv");
@@ -253,11 +328,13 @@ internal sealed class CliTests : MemberApiFixture
     private static int Matches((int Code, string Stdout, string Stderr) result) =>
         result.Code == 0 ? JsonDocument.Parse(result.Stdout).RootElement.GetProperty("matches").GetArrayLength() : -1;
 
-    private (int Code, string Stdout, string Stderr) Run(string key, params string[] args)
+    /// <summary>Starts the CLI without waiting for it (for commands that keep running, like sync --follow).</summary>
+    private CliProcess Start(string key, params string[] args) => new(Process.Start(StartInfo(key, args))!);
+
+    private ProcessStartInfo StartInfo(string key, string[] args)
     {
-        var cli = CliPath();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(cli);
+        info.ArgumentList.Add(CliPath());
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -265,7 +342,12 @@ internal sealed class CliTests : MemberApiFixture
 
         info.Environment["HASHFORUM_SERVER"] = Server.Address;
         info.Environment["HASHFORUM_KEY"] = key;
-        using var process = Process.Start(info)!;
+        return info;
+    }
+
+    private (int Code, string Stdout, string Stderr) Run(string key, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(key, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(60_000))
@@ -275,5 +357,55 @@ internal sealed class CliTests : MemberApiFixture
         }
 
         return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>A running CLI process: its output is read as it comes, and it is killed if a test leaves it running.</summary>
+    private sealed class CliProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly Task<string> _stdout;
+        private readonly Task<string> _stderr;
+
+        public CliProcess(Process process)
+        {
+            _process = process;
+            _stdout = process.StandardOutput.ReadToEndAsync();
+            _stderr = process.StandardError.ReadToEndAsync();
+        }
+
+        public bool HasExited => _process.HasExited;
+
+        /// <summary>Ctrl-C: SIGINT to this process only.</summary>
+        public void Interrupt()
+        {
+            using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+
+        public async Task<(int Code, string Stdout, string Stderr)> FinishAsync(TimeSpan within)
+        {
+            using var timeout = new CancellationTokenSource(within);
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"hashforum did not exit within {within.TotalSeconds} s.");
+            }
+
+            return (_process.ExitCode, await _stdout, await _stderr);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit();
+            }
+
+            _process.Dispose();
+        }
     }
 }

@@ -17,9 +17,11 @@ namespace HashForum.Cli.Members;
 internal static class SyncCommand
 {
     public const string SyncUsage = """
-        usage: hashforum sync [--server URL] [--key KEY] --out FILE [--follow] [--json]
+        usage: hashforum sync [--server URL] [--key KEY] --out FILE [--follow | --follow-seconds N] [--json]
           Mirrors every active record into FILE (the export CSV) and applies later changes, retractions included.
-          Run it again to catch up (resumes from FILE.cursor); --follow keeps it current until interrupted.
+          Run it again to catch up (resumes from FILE.cursor); --follow keeps it current until interrupted (Ctrl-C),
+          --follow-seconds N for N seconds (for scripts and cron). Either way it stops cleanly: FILE and its cursor
+          are saved after every change received, and the summary is printed.
           Prints a summary: records, added, removed, cursor (--json: {"records","added","removed","cursor"}).
         """;
 
@@ -33,7 +35,7 @@ internal static class SyncCommand
     public static int Sync(string[] args, TextWriter stdout, TextWriter stderr) =>
         MemberClient.Run("sync", SyncUsage, stdout, stderr, () =>
         {
-            var parsed = MemberArguments.Parse(args, new HashSet<string> { "--json", "--follow" }, new HashSet<string> { "--out" });
+            var parsed = MemberArguments.Parse(args, new HashSet<string> { "--json", "--follow" }, new HashSet<string> { "--out", "--follow-seconds" });
             if (parsed.Has("--help"))
             {
                 stdout.WriteLine(SyncUsage);
@@ -41,6 +43,8 @@ internal static class SyncCommand
             }
 
             var path = parsed.Get("--out") ?? throw new Admin.UsageException("--out FILE is required");
+            var followFor = parsed.GetInt("--follow-seconds", 1, int.MaxValue);
+            var follow = parsed.Has("--follow") || followFor is not null;
             using var client = MemberClient.Connect(parsed);
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
@@ -83,8 +87,13 @@ internal static class SyncCommand
                 }
             }
 
-            if (parsed.Has("--follow"))
+            if (follow)
             {
+                if (followFor is { } seconds)
+                {
+                    stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+                }
+
                 try
                 {
                     using var call = client.Sync.StreamChanges(new ReadChangesRequest { Cursor = mirror.Cursor! }, client.Options(null, stop.Token));
@@ -93,6 +102,7 @@ internal static class SyncCommand
                         var page = call.ResponseStream.Current;
                         if (page.ReloadRequired)
                         {
+                            stderr.WriteLine("hashforum sync: the mirror fell behind the server's change log while following; run sync again to take a new snapshot.");
                             break;
                         }
 
@@ -104,7 +114,7 @@ internal static class SyncCommand
                 }
                 catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && stop.IsCancellationRequested)
                 {
-                    // Ctrl-C: the mirror and its cursor are saved after every page.
+                    // Ctrl-C or --follow-seconds: the mirror and its cursor are saved after every page.
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
