@@ -30,17 +30,7 @@ internal sealed class MembershipStoreTests(string target)
         string? redis = null;
         if (target == "redis")
         {
-            redis = Environment.GetEnvironmentVariable("HASHFORUM_TEST_REDIS");
-            if (string.IsNullOrWhiteSpace(redis))
-            {
-                const string reason = "HASHFORUM_TEST_REDIS (host:port of a real redis-server) is not set.";
-                if (Environment.GetEnvironmentVariable("HASHFORUM_REQUIRE_REDIS") == "1")
-                {
-                    Assert.Fail(reason + " HASHFORUM_REQUIRE_REDIS=1, so this is a failure.");
-                }
-
-                Assert.Ignore(reason);
-            }
+            redis = TestRedis.Require();
         }
 
         if (target == "cluster")

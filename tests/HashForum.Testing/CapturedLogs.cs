@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
-namespace HashForum.Server.Tests.Infrastructure;
+namespace HashForum.Testing;
 
 /// <summary>Every log line a server writes (message, exception and scope-free), kept for searching.</summary>
-internal sealed class CapturedLogs : ILoggerProvider
+public sealed class CapturedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
 

@@ -3,17 +3,17 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace HashForum.Server.Tests.Infrastructure;
+namespace HashForum.Testing;
 
 /// <summary>
 /// A real 3-master Redis Cluster on 127.0.0.1 (redis-server and redis-cli from the system, the checked-in
 /// tests/RedisConfigs/cluster-node.conf), in a temp folder; every node stopped by its PID, never by name.
 /// </summary>
-internal sealed class RedisCluster : IDisposable
+public sealed class RedisCluster : IDisposable
 {
     private readonly List<Process> _nodes = [];
     private readonly List<int> _ports = [];
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "hashforum-membership-cluster", Guid.NewGuid().ToString("N"));
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "hashforum-test-cluster", Guid.NewGuid().ToString("N"));
 
     public string Configuration => string.Join(",", _ports.Select(p => "127.0.0.1:" + p.ToString(CultureInfo.InvariantCulture)));
 

@@ -1,10 +1,10 @@
-namespace HashForum.Server.Tests.Infrastructure;
+namespace HashForum.Testing;
 
 /// <summary>
 /// The real Redis CI provides (<c>HASHFORUM_TEST_REDIS</c>, host:port). Absent, the real-Redis tests are skipped with
 /// the reason; with <c>HASHFORUM_REQUIRE_REDIS=1</c> they fail instead.
 /// </summary>
-internal static class TestRedis
+public static class TestRedis
 {
     public static string Require()
     {
