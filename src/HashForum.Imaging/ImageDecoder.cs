@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using HashForum.Hashing.Pdq;
 using HashForum.Imaging.Internal;
+using HashForum.Imaging.Internal.Jpeg;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
@@ -61,6 +62,12 @@ public sealed class ImageDecoder
     internal DecoderConfiguration Decoders => _decoders;
 
     /// <summary>
+    /// Whether eligible JPEGs take the luma-only decoder (on by default; tests and benchmarks turn
+    /// it off to compare with the ImageSharp path). Set it before the first decode.
+    /// </summary>
+    internal bool JpegFastPath { get; set; } = true;
+
+    /// <summary>
     /// Reads the format and dimensions from the headers, after the same input and structure checks
     /// as <see cref="Decode"/>. The dimension limits are not applied, so a caller can report them.
     /// </summary>
@@ -100,6 +107,15 @@ public sealed class ImageDecoder
         try
         {
             var input = kind == ContainerKind.Gif ? CopyFirstGifImage(data, end, gifControlFlags, out gifCopy) : data;
+
+            // Eligible JPEGs take our luma-only decoder (Internal/Jpeg); its own header walk
+            // stands in for ImageSharp's Identify, and the same dimension checks come first.
+            if (kind == ContainerKind.Jpeg && JpegFastPath && JpegLumaDecoder.TryReadFrame(input) is { } frame)
+            {
+                CheckDimensions(frame.Width, frame.Height, allowEmpty: false);
+                deadline.ThrowIfExpired();
+                return JpegLumaDecoder.Decode(input, frame, _allocator, deadline);
+            }
 
             // Dimensions first: nothing the size of the image is allocated before they pass.
             var header = ReadHeader(kind, input, deadline);

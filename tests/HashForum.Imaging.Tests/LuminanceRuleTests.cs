@@ -153,14 +153,14 @@ public sealed class LuminanceRuleTests
         // Act
         using var luma = _decoder.Decode(data);
 
-        // Assert: the grey level each pixel decodes to, unweighted.
-        var expected = new float[40 * 24];
-        for (var i = 0; i < expected.Length; i++)
+        // Assert: the grey level each pixel decodes to, unweighted (whole numbers). Our JPEG path
+        // uses libjpeg's integer IDCT and ImageSharp a float one, so a level may differ by one.
+        var pixels = luma.Pixels.ToArray();
+        for (var i = 0; i < pixels.Length; i++)
         {
-            expected[i] = reference[i % 40, i / 40].R;
+            Assert.That(pixels[i], Is.EqualTo(MathF.Floor(pixels[i])).And.EqualTo((float)reference[i % 40, i / 40].R).Within(1f), $"pixel {i}");
         }
 
-        Assert.That(luma.Pixels.ToArray(), Is.EqualTo(expected));
         Assert.That(luma.FromGrey, Is.True);
     }
 
@@ -224,8 +224,8 @@ public sealed class LuminanceRuleTests
     [Test]
     public void Decode_CmykJpeg_DecodesThroughImageSharpsConversion()
     {
-        // Arrange
-        var data = TestImages.Jpeg(24, 16, JpegColorType.Cmyk);
+        // Arrange: a real 4-component file (ImageSharp 2.1's encoder writes YCbCr when asked for CMYK).
+        var data = File.ReadAllBytes(Path.Combine(PdqTestData.Folder(), "pdq-data/misc-images/modes/CMYK.jpg"));
         using var reference = Image.Load<Rgb24>(data);
 
         // Act

@@ -1,0 +1,203 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace HashForum.Imaging.Internal.Jpeg;
+
+/// <summary>
+/// The floating-point AAN (Arai-Agui-Nakajima) inverse DCT of the IJG's libjpeg (<c>jidctflt.c</c>).
+/// ImageMagick, the PDQ reference's decoder, asks libjpeg for this one (<c>JDCT_FLOAT</c>), so the
+/// samples come out as the reference sees them. Our own code, from the published algorithm.
+/// </summary>
+internal static class JpegFloatIdct
+{
+    /// <summary>AAN scale factors: 1 for k = 0, cos(k pi / 16) * sqrt(2) otherwise (jddctmgr.c).</summary>
+    private static ReadOnlySpan<double> ScaleFactors =>
+    [
+        1.0, 1.387039845, 1.306562965, 1.175875602, 1.0, 0.785694958, 0.541196100, 0.275899379,
+    ];
+
+    /// <summary>
+    /// The dequantisation multipliers of a quantisation table (natural order): the AAN scales and
+    /// the final division by 8 folded in, as libjpeg folds them.
+    /// </summary>
+    public static void Multipliers(ReadOnlySpan<int> quant, Span<float> multipliers)
+    {
+        for (var i = 0; i < 64; i++)
+        {
+            multipliers[i] = (float)(quant[i] * ScaleFactors[i >> 3] * ScaleFactors[i & 7] * 0.125);
+        }
+    }
+
+    /// <summary>
+    /// Transforms 64 quantised coefficients (natural order) into 8x8 samples, level-shifted by 128,
+    /// rounded to the nearest integer and clamped to 0..255, row-major into <paramref name="samples"/>.
+    /// </summary>
+    public static void Transform(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<int> samples)
+    {
+        // The slices prove the lengths the unchecked loads and stores below rely on.
+        coefficients = coefficients[..64];
+        multipliers = multipliers[..64];
+        samples = samples[..64];
+        if (Avx2.IsSupported)
+        {
+            TransformAvx2(coefficients, multipliers, samples);
+        }
+        else
+        {
+            TransformPortable(coefficients, multipliers, samples);
+        }
+    }
+
+    /// <summary>
+    /// Eight columns at a time: each vector is a row of the block, so pass 1 runs on every column at
+    /// once; a transpose turns the rows into columns for pass 2 and another turns them back.
+    /// </summary>
+    internal static void TransformAvx2(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<int> samples)
+    {
+        ref var c = ref MemoryMarshal.GetReference(coefficients);
+        ref var m = ref MemoryMarshal.GetReference(multipliers);
+        var v0 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c)) * Vector256.LoadUnsafe(ref m);
+        var v1 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 8)) * Vector256.LoadUnsafe(ref m, 8);
+        var v2 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 16)) * Vector256.LoadUnsafe(ref m, 16);
+        var v3 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 24)) * Vector256.LoadUnsafe(ref m, 24);
+        var v4 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 32)) * Vector256.LoadUnsafe(ref m, 32);
+        var v5 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 40)) * Vector256.LoadUnsafe(ref m, 40);
+        var v6 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 48)) * Vector256.LoadUnsafe(ref m, 48);
+        var v7 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 56)) * Vector256.LoadUnsafe(ref m, 56);
+
+        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+
+        ref var s = ref MemoryMarshal.GetReference(samples);
+        Output(v0).StoreUnsafe(ref s);
+        Output(v1).StoreUnsafe(ref s, 8);
+        Output(v2).StoreUnsafe(ref s, 16);
+        Output(v3).StoreUnsafe(ref s, 24);
+        Output(v4).StoreUnsafe(ref s, 32);
+        Output(v5).StoreUnsafe(ref s, 40);
+        Output(v6).StoreUnsafe(ref s, 48);
+        Output(v7).StoreUnsafe(ref s, 56);
+    }
+
+    /// <summary>
+    /// Without AVX2: the same butterflies on <see cref="Vector256{T}"/> (which .NET runs in
+    /// software where it must), with the transposes done through memory.
+    /// </summary>
+    internal static void TransformPortable(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<int> samples)
+    {
+        Span<float> block = stackalloc float[64];
+        for (var i = 0; i < 64; i++)
+        {
+            block[i] = coefficients[i] * multipliers[i];
+        }
+
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var v0 = Vector256.Create(block[..8]);
+            var v1 = Vector256.Create(block.Slice(8, 8));
+            var v2 = Vector256.Create(block.Slice(16, 8));
+            var v3 = Vector256.Create(block.Slice(24, 8));
+            var v4 = Vector256.Create(block.Slice(32, 8));
+            var v5 = Vector256.Create(block.Slice(40, 8));
+            var v6 = Vector256.Create(block.Slice(48, 8));
+            var v7 = Vector256.Create(block.Slice(56, 8));
+            Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+            Span<Vector256<float>> rows = [v0, v1, v2, v3, v4, v5, v6, v7];
+            for (var row = 0; row < 8; row++)
+            {
+                for (var column = 0; column < 8; column++)
+                {
+                    block[(column * 8) + row] = rows[row][column];
+                }
+            }
+        }
+
+        for (var i = 0; i < 64; i++)
+        {
+            samples[i] = Math.Clamp((int)MathF.Round(block[i]) + 128, 0, 255);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Output(Vector256<float> row)
+    {
+        // Round to nearest even (what the scalar MathF.Round does), then shift and clamp.
+        var rounded = Vector256.ConvertToInt32(Avx.RoundToNearestInteger(row)) + Vector256.Create(128);
+        return Vector256.Min(Vector256.Max(rounded, Vector256<int>.Zero), Vector256.Create(255));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Butterfly(
+        ref Vector256<float> v0, ref Vector256<float> v1, ref Vector256<float> v2, ref Vector256<float> v3,
+        ref Vector256<float> v4, ref Vector256<float> v5, ref Vector256<float> v6, ref Vector256<float> v7)
+    {
+        // Even part.
+        var tmp10 = v0 + v4;
+        var tmp11 = v0 - v4;
+        var tmp13 = v2 + v6;
+        var tmp12 = ((v2 - v6) * 1.414213562f) - tmp13;
+        var tmp0 = tmp10 + tmp13;
+        var tmp3 = tmp10 - tmp13;
+        var tmp1 = tmp11 + tmp12;
+        var tmp2 = tmp11 - tmp12;
+
+        // Odd part.
+        var z13 = v5 + v3;
+        var z10 = v5 - v3;
+        var z11 = v1 + v7;
+        var z12 = v1 - v7;
+        var tmp7 = z11 + z13;
+        tmp11 = (z11 - z13) * 1.414213562f;
+        var z5 = (z10 + z12) * 1.847759065f;
+        tmp10 = (z12 * 1.082392200f) - z5;
+        tmp12 = (z10 * -2.613125930f) + z5;
+        var tmp6 = tmp12 - tmp7;
+        var tmp5 = tmp11 - tmp6;
+        var tmp4 = tmp10 + tmp5;
+
+        v0 = tmp0 + tmp7;
+        v7 = tmp0 - tmp7;
+        v1 = tmp1 + tmp6;
+        v6 = tmp1 - tmp6;
+        v2 = tmp2 + tmp5;
+        v5 = tmp2 - tmp5;
+        v4 = tmp3 + tmp4;
+        v3 = tmp3 - tmp4;
+    }
+
+    /// <summary>Transposes the 8x8 matrix whose rows are the eight vectors (AVX2 unpacks and lane permutes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose(
+        ref Vector256<float> v0, ref Vector256<float> v1, ref Vector256<float> v2, ref Vector256<float> v3,
+        ref Vector256<float> v4, ref Vector256<float> v5, ref Vector256<float> v6, ref Vector256<float> v7)
+    {
+        var t0 = Avx.UnpackLow(v0, v1).AsDouble();
+        var t1 = Avx.UnpackHigh(v0, v1).AsDouble();
+        var t2 = Avx.UnpackLow(v2, v3).AsDouble();
+        var t3 = Avx.UnpackHigh(v2, v3).AsDouble();
+        var t4 = Avx.UnpackLow(v4, v5).AsDouble();
+        var t5 = Avx.UnpackHigh(v4, v5).AsDouble();
+        var t6 = Avx.UnpackLow(v6, v7).AsDouble();
+        var t7 = Avx.UnpackHigh(v6, v7).AsDouble();
+        var u0 = Avx.UnpackLow(t0, t2).AsSingle();
+        var u1 = Avx.UnpackHigh(t0, t2).AsSingle();
+        var u2 = Avx.UnpackLow(t1, t3).AsSingle();
+        var u3 = Avx.UnpackHigh(t1, t3).AsSingle();
+        var u4 = Avx.UnpackLow(t4, t6).AsSingle();
+        var u5 = Avx.UnpackHigh(t4, t6).AsSingle();
+        var u6 = Avx.UnpackLow(t5, t7).AsSingle();
+        var u7 = Avx.UnpackHigh(t5, t7).AsSingle();
+        v0 = Avx.Permute2x128(u0, u4, 0x20);
+        v4 = Avx.Permute2x128(u0, u4, 0x31);
+        v1 = Avx.Permute2x128(u1, u5, 0x20);
+        v5 = Avx.Permute2x128(u1, u5, 0x31);
+        v2 = Avx.Permute2x128(u2, u6, 0x20);
+        v6 = Avx.Permute2x128(u2, u6, 0x31);
+        v3 = Avx.Permute2x128(u3, u7, 0x20);
+        v7 = Avx.Permute2x128(u3, u7, 0x31);
+    }
+}

@@ -1,0 +1,753 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
+
+namespace HashForum.Imaging.Internal.Jpeg;
+
+/// <summary>
+/// Decodes a sequential Huffman-coded 8-bit JPEG straight into PDQ luminance, the way the PDQ
+/// reference's decoder (ImageMagick on libjpeg-turbo) computes it, at about twice the speed of
+/// ImageSharp's full RGB decode.
+/// </summary>
+/// <remarks>
+/// <para>
+/// No RGB image is ever made. Y is transformed with libjpeg's float IDCT (<see cref="JpegFloatIdct"/>,
+/// what ImageMagick asks for) straight into the luminance buffer. A JFIF file's Y is already BT.601
+/// luminance up to the rounding and clamping of R, G and B, but that rounding moves PDQ bits on
+/// some photos, so the chroma planes are decoded at their own resolution and <see cref="JpegColour"/>
+/// redoes libjpeg's upsampling and integer colour conversion only to weigh the result, row by row.
+/// When every chroma coefficient is zero the picture is neutral grey (R = G = B = Y): Y is used as
+/// is and the image counts as grey, the same verdict ImageDecoder's pixel check gives.
+/// </para>
+/// <para>
+/// Scope (<see cref="TryReadFrame"/> returns null otherwise, and the caller uses ImageSharp as
+/// before): SOF0 or SOF1, 8-bit, 1 component or 3 components read as YCbCr (no Adobe marker with a
+/// transform other than YCbCr, component ids not 'R', 'G', 'B'), luma at the highest sampling
+/// factors and chroma at a whole fraction of them, each component in exactly one scan of the whole
+/// spectrum. Progressive, arithmetic, lossless, 12-bit, CMYK/YCCK and RGB files, and DNL-sized
+/// frames, take the ImageSharp path.
+/// </para>
+/// <para>
+/// Hostile input: every header field is checked before use, the entropy data is read through
+/// bounds-checked spans (<see cref="JpegBitReader"/>), every loop is bounded by the image's block
+/// count or the input's length, buffers come from the decoder's counted pool, and the time budget
+/// is checked every MCU row. Damage that would make libjpeg or ImageSharp guess (a scan that ends
+/// before the image does, a code that is in no table, a coefficient index past 63, a missing
+/// restart marker or table) is refused.
+/// </para>
+/// </remarks>
+internal static class JpegLumaDecoder
+{
+    private const string Format = "JPEG";
+
+    // Natural (row-major) index of the k-th coefficient in zigzag order.
+    private static ReadOnlySpan<byte> ZigZag =>
+    [
+        0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5,
+        12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+        35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+        58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+    ];
+
+    /// <summary>
+    /// Reads the frame of a JPEG whose structure <see cref="JpegStructure"/> has checked; returns
+    /// null when the file is not for the fast path.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">No scan codes the luma component.</exception>
+    public static JpegFrame? TryReadFrame(ReadOnlySpan<byte> data)
+    {
+        JpegFrame? frame = null;
+        var adobeTransform = -1;
+        Span<int> scansOf = stackalloc int[3];
+        var position = 2;
+        while (true)
+        {
+            if (!TryNextMarker(data, ref position, out var marker))
+            {
+                return null;
+            }
+
+            if (marker == 0xD9)
+            {
+                break;
+            }
+
+            if (marker is (>= 0xD0 and <= 0xD7) or 0x01)
+            {
+                continue;
+            }
+
+            if (!TrySegment(data, position, out var segment))
+            {
+                return null;
+            }
+
+            switch (marker)
+            {
+                case 0xC0 or 0xC1:
+                    if (frame is not null || (frame = ParseFrame(segment)) is null)
+                    {
+                        return null;
+                    }
+
+                    break;
+                case (>= 0xC2 and <= 0xCF) and not 0xC4 and not 0xC8:
+                    return null; // progressive, lossless, hierarchical, arithmetic coding (DAC)
+                case 0xDC:
+                    return null; // DNL: the height comes after the first scan
+                case 0xEE:
+                    if (segment.Length >= 12 && segment.StartsWith("Adobe"u8))
+                    {
+                        adobeTransform = segment[11];
+                    }
+
+                    break;
+                case 0xDA:
+                    if (frame is null || !TryCheckScan(frame, segment, scansOf))
+                    {
+                        return null;
+                    }
+
+                    position = SkipEntropyCodedData(data, position + segment.Length + 2);
+                    continue;
+            }
+
+            position += segment.Length + 2;
+        }
+
+        if (frame is null)
+        {
+            return null;
+        }
+
+        var components = frame.Components;
+        if (components.Length == 3)
+        {
+            // Read as RGB by ImageSharp (and libjpeg): an Adobe marker saying "no transform", or
+            // component ids spelling R, G, B.
+            if ((adobeTransform >= 0 && adobeTransform != 1) || (components[0].Id == 'R' && components[1].Id == 'G' && components[2].Id == 'B'))
+            {
+                return null;
+            }
+
+            if (scansOf[1] != 1 || scansOf[2] != 1)
+            {
+                return null;
+            }
+        }
+
+        if (scansOf[0] == 0)
+        {
+            throw Corrupt("no scan holds the image's luma");
+        }
+
+        return scansOf[0] == 1 ? frame : null;
+    }
+
+    /// <summary>
+    /// Decodes the luma of a file <see cref="TryReadFrame"/> accepted, into a buffer from
+    /// <paramref name="allocator"/> that the caller owns.
+    /// </summary>
+    public static LumaImage Decode(ReadOnlySpan<byte> data, JpegFrame frame, CountingMemoryAllocator allocator, DecodeDeadline deadline)
+    {
+        var buffer = allocator.AllocateForCaller<float>(frame.Width * frame.Height);
+        var state = new DecodeState(frame);
+        try
+        {
+            if (frame.Components.Length == 3)
+            {
+                var (across, down) = frame.Mcus;
+                for (var i = 1; i < 3; i++)
+                {
+                    var component = frame.Components[i];
+                    state.PlaneStride[i] = across * component.Horizontal * 8;
+                    state.Planes[i] = allocator.Allocate<byte>(state.PlaneStride[i] * down * component.Vertical * 8);
+                }
+            }
+
+            var luma = buffer.Memory.Span[..(frame.Width * frame.Height)];
+            Run(data, state, luma, deadline);
+
+            // Chroma all zero: the picture is neutral grey, R = G = B = Y, and the reference's
+            // decoder sees a grey image whose samples it uses as is (as ImageDecoder does for
+            // colour files whose every pixel is neutral).
+            var fromGrey = frame.Components.Length == 1 || !state.ChromaSeen;
+            if (!fromGrey)
+            {
+                deadline.ThrowIfExpired();
+                JpegColour.ToLuminance(state, luma, allocator);
+            }
+
+            return new LumaImage(buffer, frame.Width, frame.Height, ContainerSniffer.Name(ContainerKind.Jpeg), fromGrey);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+        finally
+        {
+            state.Planes[1]?.Dispose();
+            state.Planes[2]?.Dispose();
+        }
+    }
+
+    internal static ImageDecodeException Corrupt(string problem) => DecodeErrors.Corrupt(Format, problem);
+
+    private static void Run(ReadOnlySpan<byte> data, DecodeState state, Span<float> luma, DecodeDeadline deadline)
+    {
+        var position = 2;
+        while (true)
+        {
+            // TryReadFrame walked the same markers, so this cannot fail; if it did, the luma would
+            // not be complete, so it is an error, not an end.
+            if (!TryNextMarker(data, ref position, out var marker))
+            {
+                throw Corrupt("its marker structure is damaged");
+            }
+
+            if (marker == 0xD9)
+            {
+                return;
+            }
+
+            if (marker is (>= 0xD0 and <= 0xD7) or 0x01)
+            {
+                continue;
+            }
+
+            if (!TrySegment(data, position, out var segment))
+            {
+                throw Corrupt("its marker structure is damaged");
+            }
+
+            switch (marker)
+            {
+                case 0xDB:
+                    ReadQuantTables(segment, state);
+                    break;
+                case 0xC4:
+                    ReadHuffmanTables(segment, state);
+                    break;
+                case 0xDD:
+                    if (segment.Length != 2)
+                    {
+                        throw Corrupt("its restart interval segment is malformed");
+                    }
+
+                    state.RestartInterval = BinaryPrimitives.ReadUInt16BigEndian(segment);
+                    break;
+                case 0xDA:
+                    var start = position + segment.Length + 2;
+                    var end = SkipEntropyCodedData(data, start);
+                    DecodeScan(data[start..end], segment, state, luma, deadline);
+                    position = end;
+                    continue;
+            }
+
+            position += segment.Length + 2;
+        }
+    }
+
+    private static JpegFrame? ParseFrame(ReadOnlySpan<byte> segment)
+    {
+        if (segment.Length < 6)
+        {
+            return null;
+        }
+
+        int precision = segment[0];
+        int height = BinaryPrimitives.ReadUInt16BigEndian(segment[1..]);
+        int width = BinaryPrimitives.ReadUInt16BigEndian(segment[3..]);
+        int count = segment[5];
+        if (precision != 8 || width == 0 || height == 0 || count is not (1 or 3) || segment.Length != 6 + (3 * count))
+        {
+            return null;
+        }
+
+        var components = new JpegComponent[count];
+        for (var i = 0; i < count; i++)
+        {
+            var entry = segment.Slice(6 + (3 * i), 3);
+            var component = new JpegComponent(entry[0], entry[1] >> 4, entry[1] & 15, entry[2]);
+            if (component.Horizontal is < 1 or > 4 || component.Vertical is < 1 or > 4 || component.QuantTable > 3)
+            {
+                return null;
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                if (components[j].Id == component.Id)
+                {
+                    return null;
+                }
+            }
+
+            components[i] = component;
+        }
+
+        var frame = new JpegFrame(width, height, components);
+
+        // Luma at full resolution (anything else would need upsampling of Y), chroma at a whole
+        // fraction of it (what libjpeg's upsamplers handle).
+        foreach (var component in components)
+        {
+            if (frame.MaxHorizontal % component.Horizontal != 0 || frame.MaxVertical % component.Vertical != 0)
+            {
+                return null;
+            }
+        }
+
+        return components[0].Horizontal == frame.MaxHorizontal && components[0].Vertical == frame.MaxVertical ? frame : null;
+    }
+
+    /// <summary>Checks a scan header against the frame and counts the scans of each component.</summary>
+    private static bool TryCheckScan(JpegFrame frame, ReadOnlySpan<byte> segment, Span<int> scansOf)
+    {
+        if (!TryParseScan(frame, segment, out var scan))
+        {
+            return false;
+        }
+
+        var blocksPerMcu = 0;
+        for (var i = 0; i < scan.Count; i++)
+        {
+            var component = frame.Components[scan.Component(i)];
+            blocksPerMcu += component.Horizontal * component.Vertical;
+            scansOf[scan.Component(i)]++;
+        }
+
+        return scan.Count == 1 || blocksPerMcu <= 10;
+    }
+
+    private static bool TryParseScan(JpegFrame frame, ReadOnlySpan<byte> segment, out ScanHeader scan)
+    {
+        scan = default;
+        if (segment.Length < 1)
+        {
+            return false;
+        }
+
+        int count = segment[0];
+        if (count < 1 || count > frame.Components.Length || segment.Length != 4 + (2 * count))
+        {
+            return false;
+        }
+
+        // Sequential: the whole spectrum, no successive approximation.
+        var spectrum = segment[(1 + (2 * count))..];
+        if (spectrum[0] != 0 || spectrum[1] != 63 || spectrum[2] != 0)
+        {
+            return false;
+        }
+
+        var used = 0;
+        for (var i = 0; i < count; i++)
+        {
+            int id = segment[1 + (2 * i)];
+            int tables = segment[2 + (2 * i)];
+            var index = Array.FindIndex(frame.Components, c => c.Id == id);
+            if (index < 0 || (used & (1 << index)) != 0 || (tables >> 4) > 3 || (tables & 15) > 3)
+            {
+                return false;
+            }
+
+            used |= 1 << index;
+            scan = scan.With(i, index, tables >> 4, tables & 15);
+        }
+
+        scan = scan with { Count = count };
+        return true;
+    }
+
+    private static void ReadQuantTables(ReadOnlySpan<byte> segment, DecodeState state)
+    {
+        while (!segment.IsEmpty)
+        {
+            var precision = segment[0] >> 4;
+            var id = segment[0] & 15;
+            var size = precision == 0 ? 64 : 128;
+            if (precision > 1 || id > 3 || segment.Length < 1 + size)
+            {
+                throw Corrupt("a quantisation table is malformed");
+            }
+
+            var table = state.Quant[id];
+            for (var k = 0; k < 64; k++)
+            {
+                table[ZigZag[k]] = precision == 0 ? segment[1 + k] : BinaryPrimitives.ReadUInt16BigEndian(segment[(1 + (2 * k))..]);
+            }
+
+            state.QuantDefined[id] = true;
+            segment = segment[(1 + size)..];
+        }
+    }
+
+    private static void ReadHuffmanTables(ReadOnlySpan<byte> segment, DecodeState state)
+    {
+        while (!segment.IsEmpty)
+        {
+            var tableClass = segment[0] >> 4;
+            var id = segment[0] & 15;
+            if (tableClass > 1 || id > 3 || segment.Length < 17)
+            {
+                throw Corrupt("a Huffman table is malformed");
+            }
+
+            var counts = segment.Slice(1, 16);
+            var total = 0;
+            foreach (var count in counts)
+            {
+                total += count;
+            }
+
+            if (segment.Length < 17 + total)
+            {
+                throw Corrupt("a Huffman table is malformed");
+            }
+
+            var tables = tableClass == 0 ? state.Dc : state.Ac;
+            tables[id] ??= new JpegHuffmanTable();
+            tables[id]!.Build(counts, segment.Slice(17, total));
+            segment = segment[(17 + total)..];
+        }
+    }
+
+    private static void DecodeScan(ReadOnlySpan<byte> entropy, ReadOnlySpan<byte> header, DecodeState state, Span<float> luma, DecodeDeadline deadline)
+    {
+        var frame = state.Frame;
+        if (!TryParseScan(frame, header, out var scan))
+        {
+            throw Corrupt("a scan header is malformed"); // TryReadFrame accepted it: cannot happen
+        }
+
+        var dc = new JpegHuffmanTable[scan.Count];
+        var ac = new JpegHuffmanTable[scan.Count];
+        for (var i = 0; i < scan.Count; i++)
+        {
+            dc[i] = state.Dc[scan.DcTable(i)] ?? throw Corrupt("a scan uses a Huffman table that is not defined");
+            ac[i] = state.Ac[scan.AcTable(i)] ?? throw Corrupt("a scan uses a Huffman table that is not defined");
+            if (!state.QuantDefined[frame.Components[scan.Component(i)].QuantTable])
+            {
+                throw Corrupt("it uses a quantisation table that is not defined");
+            }
+        }
+
+        var reader = new JpegBitReader(entropy);
+        Span<int> predictors = stackalloc int[4];
+        Span<int> coefficients = stackalloc int[64];
+        Span<int> samples = stackalloc int[64];
+        Span<float> multipliers = stackalloc float[3 * 64];
+        for (var i = 0; i < scan.Count; i++)
+        {
+            JpegFloatIdct.Multipliers(state.Quant[frame.Components[scan.Component(i)].QuantTable], multipliers.Slice(64 * i, 64));
+        }
+
+        var width = frame.Width;
+        var height = frame.Height;
+        var interval = state.RestartInterval;
+        var untilRestart = interval;
+        var restarts = 0;
+        var chromaSeen = false;
+
+        int across, down;
+        if (scan.Count == 1)
+        {
+            (across, down) = frame.BlocksOf(frame.Components[scan.Component(0)]);
+        }
+        else
+        {
+            (across, down) = frame.Mcus;
+        }
+
+        for (var mcuY = 0; mcuY < down; mcuY++)
+        {
+            deadline.ThrowIfExpired();
+            for (var mcuX = 0; mcuX < across; mcuX++)
+            {
+                if (interval > 0)
+                {
+                    if (untilRestart == 0)
+                    {
+                        if (reader.Overran)
+                        {
+                            throw DecodeErrors.Truncated(Format);
+                        }
+
+                        if (!reader.TryRestart(restarts++))
+                        {
+                            throw Corrupt("a restart marker is missing or out of order");
+                        }
+
+                        predictors.Clear();
+                        untilRestart = interval;
+                    }
+
+                    untilRestart--;
+                }
+
+                for (var i = 0; i < scan.Count; i++)
+                {
+                    var index = scan.Component(i);
+                    var component = frame.Components[index];
+                    var (blocksAcross, blocksDown) = scan.Count == 1 ? (1, 1) : (component.Horizontal, component.Vertical);
+                    var blockMultipliers = multipliers.Slice(64 * i, 64);
+                    for (var v = 0; v < blocksDown; v++)
+                    {
+                        for (var h = 0; h < blocksAcross; h++)
+                        {
+                            var last = DecodeBlock(ref reader, dc[i], ac[i], ref predictors[i], coefficients);
+                            var x = ((mcuX * blocksAcross) + h) * 8;
+                            var y = ((mcuY * blocksDown) + v) * 8;
+                            if (index == 0)
+                            {
+                                if (x < width && y < height)
+                                {
+                                    Samples(coefficients, last, blockMultipliers, samples);
+                                    WriteLuma(samples, luma[((y * width) + x)..], width, Math.Min(8, width - x), Math.Min(8, height - y));
+                                }
+                            }
+                            else
+                            {
+                                chromaSeen |= last != 0 || coefficients[0] != 0;
+                                var plane = state.Planes[index]!.Memory.Span;
+                                var stride = state.PlaneStride[index];
+                                Samples(coefficients, last, blockMultipliers, samples);
+                                WriteChroma(samples, plane[((y * stride) + x)..], stride);
+                            }
+
+                            coefficients.Clear();
+                        }
+                    }
+                }
+            }
+
+            if (reader.Overran)
+            {
+                throw DecodeErrors.Truncated(Format);
+            }
+        }
+
+        state.ChromaSeen |= chromaSeen;
+    }
+
+    /// <summary>The samples of a block; a block with only a DC term is flat, without the transform.</summary>
+    private static void Samples(ReadOnlySpan<int> coefficients, int last, ReadOnlySpan<float> multipliers, Span<int> samples)
+    {
+        if (last == 0)
+        {
+            // What every path of the transform gives for a lone DC term: DC * its multiplier.
+            samples[..64].Fill(Math.Clamp((int)MathF.Round(coefficients[0] * multipliers[0]) + 128, 0, 255));
+        }
+        else
+        {
+            JpegFloatIdct.Transform(coefficients, multipliers, samples);
+        }
+    }
+
+    private static void WriteLuma(ReadOnlySpan<int> samples, Span<float> target, int stride, int width, int height)
+    {
+        for (var row = 0; row < height; row++)
+        {
+            var source = samples.Slice(row * 8, width);
+            var destination = target.Slice(row * stride, width);
+            if (width == 8 && Vector256.IsHardwareAccelerated)
+            {
+                Vector256.ConvertToSingle(Vector256.Create(source)).CopyTo(destination);
+                continue;
+            }
+
+            for (var x = 0; x < width; x++)
+            {
+                destination[x] = source[x];
+            }
+        }
+    }
+
+    private static void WriteChroma(ReadOnlySpan<int> samples, Span<byte> target, int stride)
+    {
+        for (var row = 0; row < 8; row++)
+        {
+            var source = samples.Slice(row * 8, 8);
+            var destination = target.Slice(row * stride, 8);
+            for (var x = 0; x < 8; x++)
+            {
+                destination[x] = (byte)source[x];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Decodes one block's quantised coefficients into natural order; returns the zigzag index of
+    /// the last nonzero AC coefficient (0 when there is none).
+    /// </summary>
+    private static int DecodeBlock(ref JpegBitReader reader, JpegHuffmanTable dc, JpegHuffmanTable ac, ref int predictor, scoped Span<int> coefficients)
+    {
+        var size = DecodeSymbol(ref reader, dc);
+        if (size > 15)
+        {
+            throw Corrupt("a DC coefficient is malformed");
+        }
+
+        if (size != 0)
+        {
+            predictor += reader.ReceiveExtend(size);
+        }
+
+        coefficients[0] = predictor;
+        var last = 0;
+        for (var k = 1; k < 64; k++)
+        {
+            var symbol = DecodeSymbol(ref reader, ac);
+            var run = symbol >> 4;
+            size = symbol & 15;
+            if (size == 0)
+            {
+                if (run != 15)
+                {
+                    break; // end of block
+                }
+
+                k += 15; // sixteen zeros
+                continue;
+            }
+
+            k += run;
+            if (k > 63)
+            {
+                throw Corrupt("a block has more than 64 coefficients");
+            }
+
+            coefficients[ZigZag[k]] = reader.ReceiveExtend(size);
+            last = k;
+        }
+
+        return last;
+    }
+
+    private static int DecodeSymbol(ref JpegBitReader reader, JpegHuffmanTable table)
+    {
+        reader.EnsureBits();
+        int entry = table.Lookup[reader.PeekLookup];
+        if (entry == 0)
+        {
+            entry = table.DecodeLong(reader.Peek16);
+            if (entry < 0)
+            {
+                throw Corrupt("its image data holds a code that is in no Huffman table");
+            }
+        }
+
+        reader.Skip(entry >> 8);
+        return entry & 0xFF;
+    }
+
+    /// <summary>Finds the next marker from <paramref name="position"/> (which must be at a 0xFF) and moves past it.</summary>
+    private static bool TryNextMarker(ReadOnlySpan<byte> data, ref int position, out byte marker)
+    {
+        marker = 0;
+        if (position >= data.Length || data[position] != 0xFF)
+        {
+            return false;
+        }
+
+        while (position < data.Length && data[position] == 0xFF)
+        {
+            position++;
+        }
+
+        if (position >= data.Length)
+        {
+            return false;
+        }
+
+        marker = data[position++];
+        return true;
+    }
+
+    /// <summary>The content of the segment whose length field is at <paramref name="position"/>.</summary>
+    private static bool TrySegment(ReadOnlySpan<byte> data, int position, out ReadOnlySpan<byte> segment)
+    {
+        segment = default;
+        if (data.Length - position < 2)
+        {
+            return false;
+        }
+
+        int length = BinaryPrimitives.ReadUInt16BigEndian(data[position..]);
+        if (length < 2 || length > data.Length - position)
+        {
+            return false;
+        }
+
+        segment = data.Slice(position + 2, length - 2);
+        return true;
+    }
+
+    /// <summary>The position of the marker that ends the entropy-coded data starting at <paramref name="position"/>.</summary>
+    private static int SkipEntropyCodedData(ReadOnlySpan<byte> data, int position)
+    {
+        while (position < data.Length)
+        {
+            var next = data[position..].IndexOf((byte)0xFF);
+            if (next < 0 || position + next + 1 >= data.Length)
+            {
+                return data.Length;
+            }
+
+            position += next;
+            var following = data[position + 1];
+            if (following == 0x00 || following is >= 0xD0 and <= 0xD7)
+            {
+                position += 2;
+            }
+            else if (following == 0xFF)
+            {
+                position++;
+            }
+            else
+            {
+                return position;
+            }
+        }
+
+        return data.Length;
+    }
+
+    /// <summary>Tables and settings as the decode reaches each scan.</summary>
+    internal sealed class DecodeState(JpegFrame frame)
+    {
+        public JpegFrame Frame { get; } = frame;
+
+        public int[][] Quant { get; } = [new int[64], new int[64], new int[64], new int[64]];
+
+        public bool[] QuantDefined { get; } = new bool[4];
+
+        public JpegHuffmanTable?[] Dc { get; } = new JpegHuffmanTable?[4];
+
+        public JpegHuffmanTable?[] Ac { get; } = new JpegHuffmanTable?[4];
+
+        public int RestartInterval { get; set; }
+
+        /// <summary>True once a chroma coefficient was nonzero: the picture is not neutral grey.</summary>
+        public bool ChromaSeen { get; set; }
+
+        /// <summary>The chroma samples (components 1 and 2) at their own resolution, whole MCUs.</summary>
+        public IMemoryOwner<byte>?[] Planes { get; } = new IMemoryOwner<byte>?[3];
+
+        public int[] PlaneStride { get; } = new int[3];
+    }
+
+    /// <summary>A scan header: up to three components (frame indices) and their table selectors.</summary>
+    private readonly record struct ScanHeader(int Count, int Packed)
+    {
+        public int Component(int i) => (Packed >> (i * 8)) & 3;
+
+        public int DcTable(int i) => (Packed >> ((i * 8) + 2)) & 3;
+
+        public int AcTable(int i) => (Packed >> ((i * 8) + 4)) & 3;
+
+        public ScanHeader With(int i, int component, int dcTable, int acTable) =>
+            this with { Packed = Packed | ((component | (dcTable << 2) | (acTable << 4)) << (i * 8)) };
+    }
+}
