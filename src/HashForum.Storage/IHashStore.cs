@@ -47,7 +47,11 @@ public interface IHashStore
     /// <summary>The cursor at the current end of the change log.</summary>
     Task<StoreCursor> GetHeadAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Reads up to <paramref name="maxPerPartition"/> entries per partition after <paramref name="after"/>.</summary>
+    /// <summary>
+    /// Reads the entries after <paramref name="after"/> whose sequence numbers lie within the next
+    /// <paramref name="maxPerPartition"/> of each partition; entries written together by one bulk write are read
+    /// whole, so a page can hold a few hundred more.
+    /// </summary>
     Task<ChangeBatch> ReadChangesAsync(
         StoreCursor after, int maxPerPartition = 1000, CancellationToken cancellationToken = default);
 

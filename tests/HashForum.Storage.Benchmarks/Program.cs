@@ -21,6 +21,49 @@ if (target == "serve-garnet")
     return 0;
 }
 
+if (target == "garnet-restart")
+{
+    // Writes N records into embedded Garnet on a fresh folder (AOF commit waited for, as the server runs it), stops it
+    // cleanly, starts it again on the same folder and loads: every record must come back.
+    var records = int.Parse(args[1], CultureInfo.InvariantCulture);
+    var folder = Path.Combine(Path.GetTempPath(), "hashforum-restart-" + Guid.NewGuid().ToString("N"));
+    try
+    {
+        for (var round = 0; round < 2; round++)
+        {
+            using var garnet = new EmbeddedGarnetServer(folder, new EmbeddedGarnetOptions());
+            var started = Stopwatch.StartNew();
+            var options = new HashForumStoreOptions { Redis = garnet.EnsureStarted(), OperationTimeout = TimeSpan.FromSeconds(60) };
+            Console.WriteLine($"round {round}: started in {started.Elapsed.TotalSeconds:F1} s");
+            using var connection = StoreConnection.Connect(options, embedded: null);
+            var store = new RedisHashStore(connection, options);
+            if (round == 0)
+            {
+                var write = Stopwatch.StartNew();
+                for (var start = 0; start < records; start += 10_000)
+                {
+                    await store.ContributeManyAsync([.. Enumerable.Range(start, Math.Min(10_000, records - start)).Select(i => new Contribution
+                    {
+                        Signal = SignalType.Pdq, Value = Value(i), Member = "bench-member", Quality = 100, Labels = ["bench"],
+                    })]);
+                }
+
+                Console.WriteLine($"round {round}: wrote {records:N0} in {write.Elapsed.TotalSeconds:F1} s ({records / write.Elapsed.TotalSeconds:N0}/s; load average {LoadAverage()})");
+            }
+
+            var sink = new CountingSink();
+            var head = await store.LoadActiveAsync(sink);
+            Console.WriteLine($"round {round}: loaded {sink.Count:N0} active records; head {head}");
+        }
+    }
+    finally
+    {
+        Directory.Delete(folder, recursive: true);
+    }
+
+    return 0;
+}
+
 var count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
 var externalRedis = args.SkipWhile(a => a != "--redis").Skip(1).FirstOrDefault();
 
@@ -82,6 +125,8 @@ static async Task RunAsync(string name, string configuration, int count)
     Console.WriteLine($"   baseline, pipelined SET:   {baseline,12:N0} ops/s");
 
     const int batchSize = 10_000;
+    var server = connection.Multiplexer.GetServer(connection.Multiplexer.GetEndPoints()[0]);
+    var (serverCpu, clientCpu) = (await ServerCpuAsync(server), Environment.CpuUsage.TotalTime);
     var write = Stopwatch.StartNew();
     for (var start = 0; start < count; start += batchSize)
     {
@@ -102,7 +147,9 @@ static async Task RunAsync(string name, string configuration, int count)
     }
 
     write.Stop();
-    Console.WriteLine($"   bulk write (contribute):   {count / write.Elapsed.TotalSeconds,12:N0} records/s  ({write.Elapsed.TotalSeconds:F1} s)");
+    var (serverUs, clientUs) = ((await ServerCpuAsync(server) - serverCpu) * 1e6 / count, (Environment.CpuUsage.TotalTime - clientCpu).TotalMicroseconds / count);
+    Console.WriteLine($"   bulk write (contribute):   {count / write.Elapsed.TotalSeconds,12:N0} records/s  ({write.Elapsed.TotalSeconds:F1} s; CPU per record: " +
+        $"{(serverCpu >= 0 ? $"server {serverUs:F1} us, " : "")}this process {clientUs:F1} us; load average {LoadAverage()})");
 
     GC.Collect();
     var before = GC.GetTotalMemory(forceFullCollection: true);
@@ -120,6 +167,28 @@ static async Task RunAsync(string name, string configuration, int count)
     // Leave the server empty again (a single server: the bench does not run against a cluster).
     await connection.Multiplexer.GetDatabase().ExecuteAsync("FLUSHDB");
 }
+
+// The server's own CPU time (user + system, seconds) from INFO; -1 for embedded Garnet, which runs in this process
+// (its CPU is in this process's figure).
+static async Task<double> ServerCpuAsync(IServer server)
+{
+    IGrouping<string, KeyValuePair<string, string>>[] info;
+    try
+    {
+        info = await server.InfoAsync("cpu");
+    }
+    catch (RedisServerException)
+    {
+        return -1e9; // Garnet has no such section
+    }
+
+    var cpu = info.SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+    return cpu.TryGetValue("used_cpu_user", out var user) && cpu.TryGetValue("used_cpu_sys", out var sys)
+        ? double.Parse(user, CultureInfo.InvariantCulture) + double.Parse(sys, CultureInfo.InvariantCulture)
+        : -1e9;
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 static async Task<double> BaselineAsync(IDatabase db, int count)
 {

@@ -245,8 +245,10 @@ public sealed class RedisHashStoreTests(string targetName)
         _options = Options(changeLogLength: 3);
         _connection = StoreConnection.Connect(_options, embedded: null);
         _store = new RedisHashStore(_connection, _options);
-        var contributions = Enumerable.Range(0, 200).Select(i => PdqContribution(i)).ToArray();
-        await _store.ContributeManyAsync(contributions);
+        // Two bulk writes: a bulk write's entries are one log member per partition and batch, which trimming keeps
+        // whole (the member just written always stays); the second write's members push the first one's out.
+        await _store.ContributeManyAsync([.. Enumerable.Range(0, 200).Select(i => PdqContribution(i))]);
+        await _store.ContributeManyAsync([.. Enumerable.Range(200, 200).Select(i => PdqContribution(i))]);
 
         var fromStart = await _store.ReadChangesAsync(StoreCursor.Start(8));
         var fromHead = await _store.ReadChangesAsync(await _store.GetHeadAsync());
@@ -295,6 +297,83 @@ public sealed class RedisHashStoreTests(string targetName)
         Assert.That(cursor, Is.EqualTo(await _store.GetHeadAsync()));
         await TestContext.Out.WriteLineAsync(
             $"[{targetName}] bulk write: {count / write.Elapsed.TotalSeconds:N0} records/s; load: {count / load.Elapsed.TotalSeconds:N0} records/s");
+    }
+
+    [Test]
+    public async Task ContributeManyAsync_DuplicatesWithinAndAcrossBatches_OneRecordAndOneLogEntryEach()
+    {
+        // More items than one write script takes, over every partition, each value twice in the first call.
+        var values = Enumerable.Range(0, 3000).ToList();
+        var first = await _store.ContributeManyAsync([.. values.Concat(values).Select(i => PdqContribution(i))]);
+        var second = await _store.ContributeManyAsync([.. values.Take(700).Concat(Enumerable.Range(5000, 10)).Select(i => PdqContribution(i))]);
+
+        Assert.That(first.Take(3000).All(r => r.Created), Is.True);
+        Assert.That(first.Skip(3000), Is.EqualTo(first.Take(3000).Select(r => r with { Created = false })), "a repeat within a call gets the first one's id");
+        Assert.That(second.Take(700), Is.EqualTo(first.Take(700).Select(r => r with { Created = false })), "a later call gets the existing ids");
+        Assert.That(second.Skip(700).All(r => r.Created), Is.True);
+        var log = await ReadWholeLogAsync(maxPerPartition: 100);
+        var expected = first.Take(3000).Concat(second.Skip(700)).Select(r => r.Id).Order().ToList();
+        Assert.That(log.Where(e => e.Kind == ChangeKind.Added).Select(e => e.RecordId).Order().ToList(), Is.EqualTo(expected), "one log entry per created record");
+        foreach (var partition in log.GroupBy(e => e.Partition))
+        {
+            Assert.That(partition.Select(e => e.Sequence), Is.EqualTo(Enumerable.Range(1, partition.Count()).Select(i => (long)i)), "sequence numbers without gaps");
+        }
+    }
+
+    [Test]
+    public async Task ContributeManyAsync_BulkWrittenRecord_ReadsBackEveryFieldAndUsualDefaults()
+    {
+        var results = await _store.ContributeManyAsync(
+        [
+            new Contribution { Signal = SignalType.Md5, Value = new string('d', 32), Member = "member-a" },
+            PdqContribution(4) with { Note = "a note", Reference = "ref-1" },
+        ]);
+
+        var bare = await _store.GetAsync(results[0].Id);
+        var full = await _store.GetAsync(results[1].Id);
+        Assert.Multiple(() =>
+        {
+            Assert.That(bare!.Id, Is.EqualTo(results[0].Id));
+            Assert.That((bare.Signal, bare.Value, bare.Member), Is.EqualTo((SignalType.Md5, new string('d', 32), "member-a")));
+            Assert.That((bare.Quality, bare.Note, bare.Reference), Is.EqualTo(((int?)null, (string?)null, (string?)null)));
+            Assert.That(bare.Labels, Is.Empty);
+            Assert.That(bare.Status, Is.EqualTo(RecordStatus.Active));
+            Assert.That(bare.UpdatedAt, Is.EqualTo(bare.CreatedAt));
+            Assert.That((bare.PositiveFeedback, bare.NegativeFeedback), Is.EqualTo((0, 0)));
+            Assert.That((full!.Quality, full.Note, full.Reference), Is.EqualTo(((int?)90, "a note", "ref-1")));
+            Assert.That(full.Labels, Is.EqualTo(new[] { "propaganda" }));
+        });
+    }
+
+    [Test]
+    public async Task RelabelAsync_NoLabelsToNoLabels_IsNotAChange()
+    {
+        var id = (await _store.ContributeAsync(new Contribution { Signal = SignalType.Sha256, Value = new string('e', 64), Member = "member-a" })).Record.Id;
+
+        await _store.RelabelAsync(id, []);
+        var retracted = await _store.RetractAsync(id, "member-a");
+
+        Assert.That(retracted!.Status, Is.EqualTo(RecordStatus.Retracted), "a record stored without a status field is active until retracted");
+        var log = await ReadWholeLogAsync(maxPerPartition: 1000);
+        Assert.That(log.Select(e => e.Kind), Is.EqualTo(new[] { ChangeKind.Added, ChangeKind.Retracted }));
+    }
+
+    private async Task<List<ChangeEntry>> ReadWholeLogAsync(int maxPerPartition)
+    {
+        var all = new List<ChangeEntry>();
+        var cursor = StoreCursor.Start(await _store.GetPartitionsAsync());
+        ChangeBatch batch;
+        do
+        {
+            batch = await _store.ReadChangesAsync(cursor, maxPerPartition);
+            Assert.That(batch.ReloadRequired, Is.False);
+            all.AddRange(batch.Entries);
+            cursor = batch.Cursor;
+        }
+        while (batch.More);
+
+        Assert.That(cursor, Is.EqualTo(await _store.GetHeadAsync()));
+        return all;
     }
 
     [Test]

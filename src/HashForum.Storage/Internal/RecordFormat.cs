@@ -3,10 +3,15 @@ using StackExchange.Redis;
 
 namespace HashForum.Storage.Internal;
 
-/// <summary>The record hash (<c>rec:ID</c>): short field names, text values, times as Unix milliseconds.</summary>
+/// <summary>
+/// The record hash (<c>rec:ID</c>): short field names, text values, times as Unix milliseconds. A field that carries
+/// nothing is left out when a record is created: an update time equal to the creation time (<c>ut</c>), active status
+/// (<c>st</c>), zero feedback tallies (<c>fbp</c>, <c>fbn</c>), empty quality, labels, note and reference; the id is
+/// in the key (records written by earlier versions also hold <c>id</c> and every field).
+/// </summary>
 internal static class RecordFields
 {
-    public static HashRecord? Parse(HashEntry[] fields)
+    public static HashRecord? Parse(long id, HashEntry[] fields)
     {
         if (fields.Length == 0)
         {
@@ -19,14 +24,15 @@ internal static class RecordFields
             map[(string)field.Name!] = (string?)field.Value ?? string.Empty;
         }
 
-        if (!map.TryGetValue("id", out var id) || !map.TryGetValue("sig", out var sig) || !SignalTypes.TryParse(sig, out var signal))
+        if (!map.TryGetValue("sig", out var sig) || !SignalTypes.TryParse(sig, out var signal))
         {
             return null; // a partial record (e.g. only a feedback tally): not a record
         }
 
+        var createdAt = Time(map, "ct") ?? DateTimeOffset.UnixEpoch;
         return new HashRecord
         {
-            Id = long.Parse(id, CultureInfo.InvariantCulture),
+            Id = id,
             Signal = signal,
             Value = map.GetValueOrDefault("val", string.Empty),
             Quality = Int(map, "q"),
@@ -34,8 +40,8 @@ internal static class RecordFields
             Note = Text(map, "note"),
             Reference = Text(map, "ref"),
             Member = map.GetValueOrDefault("mem", string.Empty),
-            CreatedAt = Time(map, "ct") ?? DateTimeOffset.UnixEpoch,
-            UpdatedAt = Time(map, "ut") ?? DateTimeOffset.UnixEpoch,
+            CreatedAt = createdAt,
+            UpdatedAt = Time(map, "ut") ?? createdAt,
             Status = map.GetValueOrDefault("st") == "r" ? RecordStatus.Retracted : RecordStatus.Active,
             RetractedBy = Text(map, "rby"),
             RetractedAt = Time(map, "rat"),
@@ -54,32 +60,43 @@ internal static class RecordFields
         Text(map, field) is { } text ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(text, CultureInfo.InvariantCulture)) : null;
 }
 
-/// <summary>A change log member: <c>seq|kind|id|signal|value</c> (kind a, r, l or f).</summary>
+/// <summary>
+/// A change log member: one entry <c>seq|kind|id|signal|value</c> (kind a, r, l or f), or the entries of one batch
+/// written together, one per line, with consecutive sequence numbers (the member's score is the first).
+/// </summary>
 internal static class ChangeLogFormat
 {
-    public static ChangeEntry Parse(int partition, string member)
+    public static void ParseInto(int partition, string member, List<ChangeEntry> entries)
     {
-        var parts = member.Split('|');
-        if (parts.Length != 5 || !SignalTypes.TryParse(parts[3], out var signal))
+        foreach (var line in member.AsSpan().EnumerateLines())
+        {
+            entries.Add(Parse(partition, line));
+        }
+    }
+
+    public static ChangeEntry Parse(int partition, ReadOnlySpan<char> line)
+    {
+        Span<Range> parts = stackalloc Range[6];
+        if (line.Split(parts, '|') != 5 || !SignalTypes.TryParse(line[parts[3]].ToString(), out var signal))
         {
             throw new FormatException($"Malformed change log entry in partition {partition}.");
         }
 
-        var kind = parts[1] switch
+        var kind = line[parts[1]] switch
         {
             "a" => ChangeKind.Added,
             "r" => ChangeKind.Retracted,
             "l" => ChangeKind.Relabeled,
             "f" => ChangeKind.Feedback,
-            _ => throw new FormatException($"Unknown change kind '{parts[1]}' in partition {partition}."),
+            _ => throw new FormatException($"Unknown change kind '{line[parts[1]]}' in partition {partition}."),
         };
         return new ChangeEntry(
             partition,
-            long.Parse(parts[0], CultureInfo.InvariantCulture),
+            long.Parse(line[parts[0]], CultureInfo.InvariantCulture),
             kind,
-            long.Parse(parts[2], CultureInfo.InvariantCulture),
+            long.Parse(line[parts[2]], CultureInfo.InvariantCulture),
             signal,
-            parts[4]);
+            line[parts[4]].ToString());
     }
 }
 

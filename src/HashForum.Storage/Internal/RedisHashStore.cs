@@ -18,17 +18,17 @@ internal sealed class RedisHashStore : IHashStore
     private const int MaxReferenceLength = 512;
     private const int MaxMemberLength = 128;
 
-    /// <summary>Records per round of a bulk write: bounds the commands in flight.</summary>
-    private const int BulkChunk = 2048;
-
-    /// <summary>Bulk rounds in flight at once.</summary>
-    private const int BulkRounds = 2;
-
     /// <summary>
     /// Records per write script: large enough to spread the per-command cost (and Garnet's per-command AOF commit),
     /// small enough that one script blocks the server for a few milliseconds at most.
     /// </summary>
-    private const int ScriptBatch = 128;
+    private const int ScriptBatch = 256;
+
+    /// <summary>
+    /// Write scripts in flight at once: enough to keep the server busy while the client builds and reads batches,
+    /// few enough to bound the memory of a huge call.
+    /// </summary>
+    private const int ScriptsInFlight = 16;
 
     /// <summary>Active-records buckets read at once during a load.</summary>
     private const int LoadInFlight = 16;
@@ -96,6 +96,13 @@ internal sealed class RedisHashStore : IHashStore
         return new ContributeResult(record, results[0].Created);
     }
 
+    /// <summary>
+    /// One round to reserve record numbers (one INCRBY per partition touched, for every distinct item: an item that
+    /// turns out to exist leaves a gap in the ids, which is allowed), then one write script per batch of up to
+    /// <see cref="ScriptBatch"/> items of one partition, <see cref="ScriptsInFlight"/> at a time. The script does the
+    /// idempotency check itself, atomically with the write, so there is no separate read round and a race with
+    /// another writer cannot create a second record.
+    /// </summary>
     public async Task<IReadOnlyList<BulkContributeResult>> ContributeManyAsync(
         IReadOnlyList<Contribution> contributions, CancellationToken cancellationToken = default)
     {
@@ -107,181 +114,129 @@ internal sealed class RedisHashStore : IHashStore
             items[i] = Item.From(contributions[i], partitions);
         }
 
-        // Rounds overlap (up to BulkRounds at once) so the server never waits for the client between the phases of
-        // one round. Overlapping rounds may race on the same value: the write script's own check settles it.
-        var results = new BulkContributeResult[items.Length];
-        var running = new List<Task>(BulkRounds);
-        for (var start = 0; start < items.Length; start += BulkChunk)
+        // Duplicates within the call: only the first of each (signal, value, member) goes to the store.
+        var firstOf = new Dictionary<(string ValueKey, string Member), int>(items.Length);
+        var byPartition = new List<int>?[partitions];
+        var duplicates = false;
+        for (var i = 0; i < items.Length; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var (from, count) = (start, Math.Min(BulkChunk, items.Length - start));
-            running.Add(Guard(() => WriteChunkAsync(items, from, count, results, partitions)));
-            if (running.Count == BulkRounds)
+            if (firstOf.TryAdd((items[i].ValueKey, items[i].Member), i))
             {
-                var done = await Task.WhenAny(running).ConfigureAwait(false);
-                await done.ConfigureAwait(false);
-                running.Remove(done);
+                (byPartition[items[i].Partition] ??= []).Add(i);
+            }
+            else
+            {
+                duplicates = true;
             }
         }
 
-        await Task.WhenAll(running).ConfigureAwait(false);
+        var results = new BulkContributeResult[items.Length];
+        await Guard(() => WriteAsync(items, byPartition, results, cancellationToken)).ConfigureAwait(false);
+        if (duplicates)
+        {
+            for (var i = 0; i < items.Length; i++)
+            {
+                var first = firstOf[(items[i].ValueKey, items[i].Member)];
+                if (first != i)
+                {
+                    results[i] = results[first] with { Created = false };
+                }
+            }
+        }
+
         return results;
     }
 
-    /// <summary>
-    /// One pipelined round, by partition in script batches of at most <see cref="ScriptBatch"/> items: which items
-    /// the members already hold (one read-only script per batch), a range of record numbers per partition for the
-    /// rest (one INCRBY each), one write script per batch, then one wake-up per partition touched. The write script
-    /// checks again, so a race with another writer only wastes a record number.
-    /// </summary>
-    private async Task WriteChunkAsync(Item[] all, int start, int count, BulkContributeResult[] results, int partitions)
+    private async Task WriteAsync(Item[] items, List<int>?[] byPartition, BulkContributeResult[] results, CancellationToken cancellationToken)
     {
-        // Duplicates within the chunk: only the first of each (signal, value, member) goes to the store.
-        var firstOf = new Dictionary<(RedisKey, string), int>(count);
-        var byPartition = new List<int>?[partitions];
-        for (var i = start; i < start + count; i++)
-        {
-            if (firstOf.TryAdd((all[i].ValueKey, all[i].Member), i))
-            {
-                (byPartition[all[i].Partition] ??= []).Add(i);
-            }
-        }
-
-        var batches = new List<(int Partition, List<int> Items)>();
+        var partitions = byPartition.Length;
+        var reserved = new Task<long>?[partitions];
         for (var p = 0; p < partitions; p++)
         {
             if (byPartition[p] is { } list)
             {
-                batches.AddRange(list.Chunk(ScriptBatch).Select(c => (p, c.ToList())));
-            }
-        }
-
-        var checks = batches.Select(b => _scripts.EvaluateAsync(
-            _db,
-            StoreScripts.Existing,
-            [.. b.Items.Select(i => all[i].ValueKey)],
-            [.. b.Items.Select(i => (RedisValue)all[i].Member)])).ToArray();
-        await Task.WhenAll(checks).ConfigureAwait(false);
-
-        var needed = new int[partitions];
-        var fresh = new List<int>[batches.Count];
-        for (var b = 0; b < batches.Count; b++)
-        {
-            var existing = (RedisValue[])checks[b].Result!;
-            fresh[b] = [];
-            for (var k = 0; k < existing.Length; k++)
-            {
-                var i = batches[b].Items[k];
-                if (existing[k].IsNullOrEmpty)
-                {
-                    fresh[b].Add(i);
-                    needed[batches[b].Partition]++;
-                }
-                else
-                {
-                    results[i] = new BulkContributeResult((long)existing[k], false);
-                }
-            }
-        }
-
-        var ranges = new Task<long>?[partitions];
-        for (var p = 0; p < partitions; p++)
-        {
-            if (needed[p] > 0)
-            {
-                ranges[p] = _db.StringIncrementAsync(StoreKeys.Ids(p), needed[p]);
+                reserved[p] = _db.StringIncrementAsync(StoreKeys.Ids(p), list.Count);
             }
         }
 
         var next = new long[partitions];
         for (var p = 0; p < partitions; p++)
         {
-            if (ranges[p] is { } range)
+            if (reserved[p] is { } range)
             {
-                next[p] = await range.ConfigureAwait(false) - needed[p] + 1;
+                next[p] = await range.ConfigureAwait(false) - byPartition[p]!.Count + 1;
             }
         }
 
         var now = Now();
         var logLength = _options.ChangeLogLength.ToString(CultureInfo.InvariantCulture);
-        var writes = new Task<RedisResult>?[batches.Count];
-        for (var b = 0; b < batches.Count; b++)
+        var inFlight = new Queue<(int Partition, List<int> Items, int From, int Count, Task<RedisResult> Write)>(ScriptsInFlight);
+        for (var p = 0; p < partitions; p++)
         {
-            if (fresh[b].Count == 0)
+            if (byPartition[p] is not { } list)
             {
                 continue;
             }
 
-            var p = batches[b].Partition;
-            var keys = new RedisKey[2 + (3 * fresh[b].Count)];
-            var values = new RedisValue[2 + (9 * fresh[b].Count)];
-            keys[0] = StoreKeys.Sequence(p);
-            keys[1] = StoreKeys.Log(p);
-            values[0] = now;
-            values[1] = logLength;
-            for (var k = 0; k < fresh[b].Count; k++)
+            for (var from = 0; from < list.Count; from += ScriptBatch)
             {
-                var item = all[fresh[b][k]];
-                var id = RecordIds.Compose(next[p]++, p);
-                keys[2 + (3 * k)] = item.ValueKey;
-                keys[3 + (3 * k)] = StoreKeys.Record(id);
-                keys[4 + (3 * k)] = StoreKeys.Active(id);
-                var a = 2 + (9 * k);
-                values[a] = item.Member;
-                values[a + 1] = id.ToString(CultureInfo.InvariantCulture);
-                values[a + 2] = item.SignalName;
-                values[a + 3] = item.Value;
-                values[a + 4] = item.ActEntry;
-                values[a + 5] = item.Quality;
-                values[a + 6] = item.Labels;
-                values[a + 7] = item.Note;
-                values[a + 8] = item.Reference;
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(ScriptBatch, list.Count - from);
+                var keys = new RedisKey[2 + (3 * count)];
+                var values = new RedisValue[2 + (9 * count)];
+                keys[0] = StoreKeys.Sequence(p);
+                keys[1] = StoreKeys.Log(p);
+                values[0] = now;
+                values[1] = logLength;
+                for (var k = 0; k < count; k++)
+                {
+                    var item = items[list[from + k]];
+                    var id = RecordIds.Compose(next[p]++, p);
+                    keys[2 + (3 * k)] = item.ValueKey;
+                    keys[3 + (3 * k)] = StoreKeys.Record(id);
+                    keys[4 + (3 * k)] = StoreKeys.Active(id);
+                    var a = 2 + (9 * k);
+                    values[a] = item.Member;
+                    values[a + 1] = id;
+                    values[a + 2] = item.SignalName;
+                    values[a + 3] = item.Value;
+                    values[a + 4] = item.ActEntry;
+                    values[a + 5] = item.Quality;
+                    values[a + 6] = item.Labels;
+                    values[a + 7] = item.Note;
+                    values[a + 8] = item.Reference;
+                }
 
-            writes[b] = _scripts.EvaluateAsync(_db, StoreScripts.Contribute, keys, values);
+                if (inFlight.Count == ScriptsInFlight)
+                {
+                    await CompleteAsync(inFlight.Dequeue()).ConfigureAwait(false);
+                }
+
+                inFlight.Enqueue((p, list, from, count, _scripts.EvaluateAsync(_db, StoreScripts.Contribute, keys, values)));
+            }
         }
 
-        var touched = new bool[partitions];
-        for (var b = 0; b < batches.Count; b++)
+        while (inFlight.Count > 0)
         {
-            if (writes[b] is not { } write)
-            {
-                continue;
-            }
-
-            var reply = (RedisResult[])(await write.ConfigureAwait(false))!;
-            for (var k = 0; k < fresh[b].Count; k++)
-            {
-                var created = (long)reply[2 * k] == 1;
-                results[fresh[b][k]] = new BulkContributeResult(long.Parse((string)reply[(2 * k) + 1]!, CultureInfo.InvariantCulture), created);
-                touched[batches[b].Partition] |= created;
-            }
+            await CompleteAsync(inFlight.Dequeue()).ConfigureAwait(false);
         }
 
-        for (var i = start; i < start + count; i++)
+        async Task CompleteAsync((int Partition, List<int> Items, int From, int Count, Task<RedisResult> Write) batch)
         {
-            var first = firstOf[(all[i].ValueKey, all[i].Member)];
-            if (first != i)
+            var reply = (RedisResult[])(await batch.Write.ConfigureAwait(false))!;
+            var created = false;
+            for (var k = 0; k < batch.Count; k++)
             {
-                results[i] = results[first] with { Created = false };
+                var isNew = (long)reply[2 * k] == 1;
+                results[batch.Items[batch.From + k]] = new BulkContributeResult((long)reply[(2 * k) + 1], isNew);
+                created |= isNew;
+            }
+
+            if (created)
+            {
+                await PublishAsync(batch.Partition).ConfigureAwait(false);
             }
         }
-
-        await PublishAsync(touched).ConfigureAwait(false);
-    }
-
-    private Task PublishAsync(bool[] touched)
-    {
-        var tasks = new List<Task>();
-        for (var p = 0; p < touched.Length; p++)
-        {
-            if (touched[p])
-            {
-                tasks.Add(PublishAsync(p));
-            }
-        }
-
-        return Task.WhenAll(tasks);
     }
 
     /// <summary>The wake-up is an optimisation (followers also poll): a failed publish is not a failed write.</summary>
@@ -305,7 +260,7 @@ internal sealed class RedisHashStore : IHashStore
         }
 
         var fields = await Guard(() => _db.HashGetAllAsync(StoreKeys.Record(id))).ConfigureAwait(false);
-        return RecordFields.Parse(fields);
+        return RecordFields.Parse(id, fields);
     }
 
     public async Task<IReadOnlyList<HashRecord>> FindByValueAsync(SignalType signal, string value, CancellationToken cancellationToken = default)
@@ -316,7 +271,7 @@ internal sealed class RedisHashStore : IHashStore
         var ids = await Guard(() => _db.HashValuesAsync(StoreKeys.Value(partition, signal, canonical))).ConfigureAwait(false);
         var reads = ids.Select(id => _db.HashGetAllAsync(StoreKeys.Record((long)id))).ToArray();
         var records = await Guard(() => Task.WhenAll(reads)).ConfigureAwait(false);
-        return [.. records.Select(RecordFields.Parse).OfType<HashRecord>().OrderBy(r => r.Id)];
+        return [.. records.Select((fields, i) => RecordFields.Parse((long)ids[i], fields)).OfType<HashRecord>().OrderBy(r => r.Id)];
     }
 
     public async Task<HashRecord?> RetractAsync(long id, string member, CancellationToken cancellationToken = default)
@@ -424,7 +379,9 @@ internal sealed class RedisHashStore : IHashStore
             // Head first: an entry written between the two reads is then simply read next time.
             heads[p] = _db.StringGetAsync(StoreKeys.Sequence(p));
             // Sequences are integers: "from after + 1, inclusive" rather than an exclusive bound, which Garnet ignores.
-            pages[p] = _db.SortedSetRangeByScoreAsync(StoreKeys.Log(p), after[p] + 1, double.PositiveInfinity, Exclude.None, Order.Ascending, 0, maxPerPartition);
+            // A page is a range of sequence numbers (a member holds a whole batch: counting members would not bound
+            // the entries); a batch that starts inside the range is read whole.
+            pages[p] = _db.SortedSetRangeByScoreAsync(StoreKeys.Log(p), after[p] + 1, after[p] + maxPerPartition);
         }
 
         await Guard(() => Task.WhenAll(Task.WhenAll(heads), Task.WhenAll(pages))).ConfigureAwait(false);
@@ -450,20 +407,19 @@ internal sealed class RedisHashStore : IHashStore
                 continue;
             }
 
-            var first = ChangeLogFormat.Parse(p, page[0]!);
-            if (first.Sequence != after[p] + 1)
+            var from = entries.Count;
+            foreach (var member in page)
+            {
+                ChangeLogFormat.ParseInto(p, member!, entries);
+            }
+
+            if (entries[from].Sequence != after[p] + 1)
             {
                 return new ChangeBatch([], after, reloadRequired: true, more: false); // trimmed past us
             }
 
-            entries.Add(first);
-            for (var i = 1; i < page.Length; i++)
-            {
-                entries.Add(ChangeLogFormat.Parse(p, page[i]!));
-            }
-
             cursor[p] = entries[^1].Sequence;
-            more |= page.Length == maxPerPartition;
+            more |= cursor[p] < head;
         }
 
         return new ChangeBatch(entries, new StoreCursor(cursor), reloadRequired: false, more);
@@ -584,7 +540,7 @@ internal sealed class RedisHashStore : IHashStore
     private readonly struct Item
     {
         public required int Partition { get; init; }
-        public required RedisKey ValueKey { get; init; }
+        public required string ValueKey { get; init; }
         public required string Member { get; init; }
         public required string SignalName { get; init; }
         public required string Value { get; init; }

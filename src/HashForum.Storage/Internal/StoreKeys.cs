@@ -12,9 +12,11 @@ namespace HashForum.Storage.Internal;
 /// <remarks>
 /// <code>
 /// hf:v1:{meta}:partitions          string  partition count, fixed when the store is first used
-/// hf:v1:{pN}:ids                   string  counter of record numbers in partition N (id = n * 1024 + N)
+/// hf:v1:{pN}:ids                   string  counter of record numbers in partition N (id = n * 1024 + N); writers
+///                                          reserve numbers before writing, so ids can have gaps
 /// hf:v1:{pN}:seq                   string  last change sequence number of partition N
-/// hf:v1:{pN}:log                   zset    change log: score = seq, member = "seq|kind|id|signal|value"
+/// hf:v1:{pN}:log                   zset    change log: member = "seq|kind|id|signal|value", or the entries of one
+///                                          bulk write script, one per line (consecutive seqs); score = first seq
 /// hf:v1:{pN}:rec:ID                hash    the record
 /// hf:v1:{pN}:fb:ID                 hash    member -> feedback opinion (p / n)
 /// hf:v1:{pN}:val:SIGNAL:VALUE      hash    member -> id: exact lookup and idempotency, no scan
@@ -53,6 +55,6 @@ internal static class StoreKeys
     public static RedisKey Feedback(long id) =>
         Tag(RecordIds.PartitionOf(id)) + "fb:" + id.ToString(CultureInfo.InvariantCulture);
 
-    public static RedisKey Value(int partition, SignalType signal, string canonicalValue) =>
+    public static string Value(int partition, SignalType signal, string canonicalValue) =>
         Tag(partition) + "val:" + signal.ToWireName() + ":" + canonicalValue;
 }

@@ -4,73 +4,81 @@ namespace HashForum.Storage.Internal;
 /// The Lua scripts that write a record and its change log entry atomically. Every key a script touches is passed in
 /// KEYS and shares the partition's hash tag (Redis Cluster; Garnet locks exactly the KEYS in transaction mode).
 /// Ids are passed in as text and never computed in Lua (Redis' Lua 5.1 numbers are doubles). Time comes from the
-/// client, not from TIME, so scripts stay deterministic. Each script trims the partition's log to ARGV's length.
+/// client, not from TIME, so scripts stay deterministic. Each script trims the partition's log to about ARGV's
+/// length in sequence numbers (by score; a batch's member goes whole, and the member just added always stays).
 /// </summary>
 internal static class StoreScripts
 {
     private const string AppendLog = """
         local seq = redis.call('INCR', KEYS[SEQ])
         redis.call('ZADD', KEYS[LOG], seq, tostring(seq) .. '|' .. KIND .. '|' .. ID .. '|' .. SIG .. '|' .. VAL)
-        local max = tonumber(LOGMAX)
-        local n = redis.call('ZCARD', KEYS[LOG])
-        if n > max then redis.call('ZREMRANGEBYRANK', KEYS[LOG], 0, n - max - 1) end
+        local cut = seq - tonumber(LOGMAX)
+        if cut > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[LOG], '-inf', cut) end
         """;
 
     /// <summary>
-    /// Which of several values a member already holds. KEYS: val keys. ARGV: members. Returns, per item, the
-    /// existing id or an empty string. Read-only; the write script checks again.
-    /// </summary>
-    public const string Existing = """
-        local out = {}
-        for j = 1, #KEYS do
-            out[j] = redis.call('HGET', KEYS[j], ARGV[j]) or ''
-        end
-        return out
-        """;
-
-    /// <summary>
-    /// Contributes several records of one partition at once (one script per batch: one dispatch and, on Garnet,
-    /// one AOF commit for the lot). KEYS: seq, log, then val, rec and act bucket of each item. ARGV: now-ms,
-    /// log-length, then member, id, signal, value, act-entry, quality, labels, note, reference of each item.
-    /// Returns, per item, 1 and the new id, or 0 and the id the member already holds. Sequence numbers are taken
-    /// in one INCRBY and the log entries added in one ZADD.
+    /// Contributes a batch of records of one partition in one call: the idempotency check, the record, the value
+    /// index, the active-records entry and the change log entry of each item, atomically. One call per batch spreads
+    /// the per-command cost (and, on Garnet, the AOF commit) over the batch.
+    /// KEYS: seq, log, then val, rec and act bucket of each item. ARGV: now-ms, log-length, then member, id, signal,
+    /// value, act-entry, quality, labels, note, reference of each item (ids reserved by the caller; an item that
+    /// turns out to exist leaves its id unused). Returns, per item, 1 and the new id, or 0 and the id the member
+    /// already holds. An item repeated within the batch finds the first one's record.
+    /// Per record: one HGET and two HSETs; the active-records entries go in one HSET per bucket and the sequence in
+    /// one INCRBY per batch. The batch's log entries are one log member (lines joined by newlines, scored by the
+    /// first sequence number): one ZADD instead of one per record, and a log a fraction of the size. The record hash holds only the fields that carry
+    /// something: an update time equal to the creation time, active status and zero tallies are implied.
     /// </summary>
     public const string Contribute = """
         local unpack = unpack or table.unpack
         local n = math.floor((#KEYS - 2) / 3)
-        local fresh = {}
+        local now = ARGV[1]
+        local base = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local made = 0
         local out = {}
+        local lines = {}
+        local acts = {}
+        local order = {}
         for j = 0, n - 1 do
             local a = 3 + 9 * j
-            local existing = redis.call('HGET', KEYS[3 + 3 * j], ARGV[a])
+            local member = ARGV[a]
+            local valKey = KEYS[3 + 3 * j]
+            local existing = redis.call('HGET', valKey, member)
             if existing then
                 out[2 * j + 1] = 0
                 out[2 * j + 2] = existing
             else
-                fresh[#fresh + 1] = j
+                local id, sig, val = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+                local rec = {'sig', sig, 'val', val, 'mem', member, 'ct', now}
+                if ARGV[a + 5] ~= '' then rec[#rec + 1] = 'q'; rec[#rec + 1] = ARGV[a + 5] end
+                if ARGV[a + 6] ~= '' then rec[#rec + 1] = 'lab'; rec[#rec + 1] = ARGV[a + 6] end
+                if ARGV[a + 7] ~= '' then rec[#rec + 1] = 'note'; rec[#rec + 1] = ARGV[a + 7] end
+                if ARGV[a + 8] ~= '' then rec[#rec + 1] = 'ref'; rec[#rec + 1] = ARGV[a + 8] end
+                redis.call('HSET', KEYS[4 + 3 * j], unpack(rec))
+                redis.call('HSET', valKey, member, id)
+                local actKey = KEYS[5 + 3 * j]
+                local act = acts[actKey]
+                if not act then
+                    act = {}
+                    acts[actKey] = act
+                    order[#order + 1] = actKey
+                end
+                act[#act + 1] = id
+                act[#act + 1] = ARGV[a + 4]
+                made = made + 1
+                lines[made] = tostring(base + made) .. '|a|' .. id .. '|' .. sig .. '|' .. val
                 out[2 * j + 1] = 1
-                out[2 * j + 2] = ARGV[a + 1]
+                out[2 * j + 2] = id
             end
         end
-        if #fresh == 0 then return out end
-        local last = redis.call('INCRBY', KEYS[1], #fresh)
-        local log = {}
-        for k = 1, #fresh do
-            local j = fresh[k]
-            local a = 3 + 9 * j
-            local member, id, sig, val = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-            redis.call('HSET', KEYS[4 + 3 * j], 'id', id, 'sig', sig, 'val', val, 'q', ARGV[a + 5], 'lab', ARGV[a + 6],
-                'note', ARGV[a + 7], 'ref', ARGV[a + 8], 'mem', member, 'ct', ARGV[1], 'ut', ARGV[1], 'st', 'a', 'fbp', 0, 'fbn', 0)
-            redis.call('HSET', KEYS[3 + 3 * j], member, id)
-            redis.call('HSET', KEYS[5 + 3 * j], id, ARGV[a + 4])
-            local seq = last - #fresh + k
-            log[#log + 1] = seq
-            log[#log + 1] = tostring(seq) .. '|a|' .. id .. '|' .. sig .. '|' .. val
+        if made == 0 then return out end
+        for k = 1, #order do
+            redis.call('HSET', order[k], unpack(acts[order[k]]))
         end
-        redis.call('ZADD', KEYS[2], unpack(log))
-        local max = tonumber(ARGV[2])
-        local size = redis.call('ZCARD', KEYS[2])
-        if size > max then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, size - max - 1) end
+        redis.call('INCRBY', KEYS[1], made)
+        redis.call('ZADD', KEYS[2], base + 1, table.concat(lines, '\n'))
+        local cut = math.min(base + made - tonumber(ARGV[2]), base)
+        if cut > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', cut) end
         return out
         """;
 
@@ -80,7 +88,7 @@ internal static class StoreScripts
     /// </summary>
     public static readonly string Retract = """
         local rec = redis.call('HMGET', KEYS[1], 'st', 'sig', 'val')
-        if not rec[1] then return {-1} end
+        if not rec[2] then return {-1} end
         if rec[1] == 'r' then return {0} end
         redis.call('HSET', KEYS[1], 'st', 'r', 'rby', ARGV[2], 'rat', ARGV[3], 'ut', ARGV[3])
         redis.call('HDEL', KEYS[2], ARGV[1])
@@ -95,7 +103,7 @@ internal static class StoreScripts
     public static readonly string Relabel = """
         local rec = redis.call('HMGET', KEYS[1], 'lab', 'sig', 'val')
         if not rec[2] then return {-1} end
-        if rec[1] == ARGV[2] then return {0} end
+        if (rec[1] or '') == ARGV[2] then return {0} end
         redis.call('HSET', KEYS[1], 'lab', ARGV[2], 'ut', ARGV[3])
         """ + Log(seq: 2, log: 3, kind: "'l'", id: "ARGV[1]", sig: "rec[2]", val: "rec[3]", logMax: "ARGV[4]") + """
         return {1, seq}
