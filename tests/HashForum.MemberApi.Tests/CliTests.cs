@@ -290,24 +290,7 @@ internal sealed class CliTests : MemberApiFixture
         Assert.That(SpinWait.SpinUntil(() => Matches(Run(OtherKey, "lookup", "--hash", hashes[^1], "--json")) == 1, TimeSpan.FromSeconds(10)), Is.True);
     }
 
-    /// <summary>
-    /// The CLI in its own output folder: run from the test folder it would miss the assemblies the ASP.NET Core
-    /// framework gives the tests but not a console app.
-    /// </summary>
-    private static string CliPath()
-    {
-        var testDir = TestContext.CurrentContext.TestDirectory;
-        var root = new DirectoryInfo(testDir);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "HashForum.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var configuration = new DirectoryInfo(testDir).Parent!.Name;
-        var path = Path.Combine(root!.FullName, "src", "HashForum.Cli", "bin", configuration, "net10.0", "hashforum.dll");
-        Assert.That(File.Exists(path), Is.True, $"the CLI is built at {path}");
-        return path;
-    }
+    private static string CliPath() => Cli.CliPath();
 
     [TestCase("unary")]
     [TestCase("batch")]

@@ -5,10 +5,17 @@ using HashForum.Contracts.V1;
 namespace HashForum.Cli.Members;
 
 /// <summary>
-/// The CSV that <c>export</c> and <c>sync</c> write and <c>import</c> reads: python-threatexchange's dataset CSV
-/// (<c>threatexchange dataset -P --csv</c>: <c>collab,signal_type,signal_str,category,tags</c>, tags separated by
-/// spaces), which HMA and the threatexchange tools load, followed by HashForum's own columns.
+/// The CSV that <c>export</c> and <c>sync</c> write and <c>import</c> reads: first the columns of python-threatexchange's
+/// dataset CSV, then HashForum's own (id, quality, member, created, agree, disagree).
 /// </summary>
+/// <remarks>
+/// The first five columns are those <c>threatexchange dataset -P --csv</c> prints (facebook/ThreatExchange
+/// <c>python-threatexchange/threatexchange/cli/dataset_cmd.py</c>: a <c>csv.DictWriter</c> over
+/// <c>collab, signal_type, signal_str, category, tags</c>, category the aggregate opinion's name such as
+/// <c>POSITIVE_CLASS</c>, tags joined by spaces), so a reader of that CSV by column name reads ours. Neither
+/// python-threatexchange nor HMA loads a CSV, though: the file they load is the local file exchange's, which
+/// <c>export --format te</c> writes (<see cref="LocalFileExchange"/>).
+/// </remarks>
 internal static class SignalCsv
 {
     public const string Collab = "HashForum";

@@ -27,9 +27,13 @@ internal static class SyncCommand
 
     public const string ExportUsage = """
         usage: hashforum export [--server URL] [--key KEY] [--format csv|te] [--out FILE] [--signal pdq|md5|sha256]...
-          Every active record. csv (default): python-threatexchange's dataset CSV (collab,signal_type,signal_str,
-          category,tags) plus id,quality,member,created,agree,disagree; te: "signal_type value" lines, the format of
-          threatexchange's local file exchange (LocalFileSignalExchangeAPI).
+          Every active record.
+          csv (default): the columns of python-threatexchange's dataset CSV (collab,signal_type,signal_str,category,
+               tags; what 'threatexchange dataset -P --csv' prints), then id,quality,member,created,agree,disagree.
+               hashforum import and sync read it back.
+          te:  the file HMA and python-threatexchange load: their local file exchange (api "local_file"), one
+               "pdq HEX" line per PDQ record. MD5 and SHA-256 records are left out (said on stderr): those tools
+               have no signal type for an image's MD5 or SHA-256.
         """;
 
     public static int Sync(string[] args, TextWriter stdout, TextWriter stderr) =>
@@ -151,10 +155,23 @@ internal static class SyncCommand
 
             var signals = parsed.All("--signal").ToHashSet(StringComparer.OrdinalIgnoreCase);
             using var client = MemberClient.Connect(parsed);
-            var records = Snapshot(client, out _).Where(r => signals.Count == 0 || signals.Contains(MemberClient.SignalName(r.Signal)));
-            var rows = format == "csv"
-                ? records.Select(SignalCsv.Row)
-                : records.Select(r => $"{MemberClient.SignalName(r.Signal)} {r.Value}");
+            var records = Snapshot(client, out _).Where(r => signals.Count == 0 || signals.Contains(MemberClient.SignalName(r.Signal))).ToList();
+            IEnumerable<string> rows;
+            if (format == "csv")
+            {
+                rows = records.Select(SignalCsv.Row);
+            }
+            else
+            {
+                rows = records.Where(r => r.Signal == SignalType.Pdq).Select(LocalFileExchange.Line);
+                var exact = records.Count(r => r.Signal != SignalType.Pdq);
+                if (exact > 0)
+                {
+                    stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"hashforum export: {exact} MD5/SHA-256 records left out of the te format: python-threatexchange has no signal type for an image's MD5 or SHA-256 (its video_md5 and video_sha256 are for videos); export --format csv keeps them."));
+                }
+            }
+
             if (parsed.Get("--out") is { } path)
             {
                 if (format == "csv")
