@@ -18,19 +18,24 @@ internal static class LookupBenchCommand
 {
     public const string Usage = """
         usage: hashforum bench lookup --server URL --key KEY [--mode unary|batch|image] [--concurrency C] [--seconds S]
-                                      [--batch-size N] [--rate PER_S] [--json]
+                                      [--batch-size N] [--rate PER_S] [--connections N] [--server-pid PID] [--json]
           unary   one LookupHash call per random PDQ hash          (rate = hashes/s)
           batch   LookupBatch calls of N random hashes (default 1000) (rate = hashes/s)
           image   LookupImage with 1-megapixel JPEGs                 (rate = images/s)
-          --rate  pace calls at this many per second in total (open loop) instead of as fast as possible
-        Prints mode, rate, p50 and p99 latency of a call, and the health check's rate as the ceiling;
-        --json: {"mode","rate_per_s","p50_ms","p99_ms","ceiling_rate_per_s","concurrency","seconds","calls","errors"}.
+          --rate         pace calls at this many per second in total (open loop) instead of as fast as possible
+          --connections  HTTP/2 connections (channels) the callers share round-robin (default 2)
+          --server-pid   a server on this machine: also report its CPU time per call (Linux, /proc)
+        Prints mode, rate, p50 and p99 latency of a call, the health check's rate as the ceiling, and the CPU time
+        per call of this client (and of the server with --server-pid), which holds steadier than rates when other
+        work shares the machine;
+        --json: {"mode","rate_per_s","p50_ms","p99_ms","ceiling_rate_per_s","concurrency","seconds","calls","errors",
+                 "connections","client_cpu_us_per_call","server_cpu_us_per_call","load_average"}.
         """;
 
     private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal) { "--json" };
     private static readonly HashSet<string> s_options = new(StringComparer.Ordinal)
     {
-        "--mode", "--concurrency", "--seconds", "--batch-size", "--rate",
+        "--mode", "--concurrency", "--seconds", "--batch-size", "--rate", "--connections", "--server-pid",
     };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
@@ -53,49 +58,119 @@ internal static class LookupBenchCommand
             var seconds = parsed.GetInt("--seconds", 1, 3600) ?? 10;
             var batchSize = parsed.GetInt("--batch-size", 1, 100_000) ?? 1000;
             var rate = parsed.GetInt("--rate", 1, 10_000_000);
-            using var client = MemberClient.Connect(parsed);
-            var work = Work(client, mode, batchSize);
-            var perCall = mode == "batch" ? batchSize : 1;
+            var connections = parsed.GetInt("--connections", 1, 64) ?? 2;
+            var serverPid = parsed.GetInt("--server-pid", 1, int.MaxValue);
 
-            // Warm up (JIT, connections, server caches), then the ceiling, then the lookups.
-            Measure(HealthCall(client), concurrency, TimeSpan.FromSeconds(1), null);
-            Measure(work, concurrency, TimeSpan.FromSeconds(1), rate);
-            var ceiling = Measure(HealthCall(client), concurrency, TimeSpan.FromSeconds(Math.Min(seconds, 5)), null);
-            var result = Measure(work, concurrency, TimeSpan.FromSeconds(seconds), rate);
+            // Each client is its own channel, so its own HTTP/2 connection: one connection serialises every frame of
+            // every stream through one writer on each side, which the callers of a busy bench queue behind.
+            var clients = Enumerable.Range(0, connections).Select(_ => MemberClient.Connect(parsed)).ToArray();
+            try
+            {
+                var work = Work(clients, mode, batchSize);
+                var health = HealthCall(clients);
+                var perCall = mode == "batch" ? batchSize : 1;
 
-            var report = new LookupBenchReport
-            {
-                Mode = mode,
-                RatePerSecond = result.Calls * perCall / result.Elapsed.TotalSeconds,
-                P50Ms = result.Percentile(0.50),
-                P99Ms = result.Percentile(0.99),
-                CeilingRatePerSecond = ceiling.Calls / ceiling.Elapsed.TotalSeconds,
-                Concurrency = concurrency,
-                Seconds = seconds,
-                Calls = result.Calls,
-                Errors = result.Errors,
-                BatchSize = mode == "batch" ? batchSize : 1,
-                TargetRate = rate,
-            };
-            stdout.WriteLine(parsed.Has("--json") ? report.ToJson() : report.ToText());
-            if (result.FirstError is not null)
-            {
-                stderr.WriteLine($"hashforum bench lookup: {result.Errors} calls failed; the first: {result.FirstError}");
+                // Warm up (JIT, connections, server caches), then the ceiling, then the lookups.
+                Measure(health, concurrency, TimeSpan.FromSeconds(1), null);
+                Measure(work, concurrency, TimeSpan.FromSeconds(1), rate);
+                var ceiling = Measure(health, concurrency, TimeSpan.FromSeconds(Math.Min(seconds, 5)), null);
+                var clientCpu = Environment.CpuUsage.TotalTime;
+                var serverCpu = serverPid is { } pid ? ProcessCpu(pid) : null;
+                var result = Measure(work, concurrency, TimeSpan.FromSeconds(seconds), rate);
+                clientCpu = Environment.CpuUsage.TotalTime - clientCpu;
+                serverCpu = serverPid is { } pid2 && serverCpu is { } before ? ProcessCpu(pid2) - before : null;
+
+                var calls = Math.Max(1, result.Calls + result.Errors);
+                var report = new LookupBenchReport
+                {
+                    Mode = mode,
+                    RatePerSecond = result.Calls * perCall / result.Elapsed.TotalSeconds,
+                    P50Ms = result.Percentile(0.50),
+                    P99Ms = result.Percentile(0.99),
+                    CeilingRatePerSecond = ceiling.Calls / ceiling.Elapsed.TotalSeconds,
+                    Concurrency = concurrency,
+                    Connections = connections,
+                    Seconds = seconds,
+                    Calls = result.Calls,
+                    Errors = result.Errors,
+                    BatchSize = mode == "batch" ? batchSize : 1,
+                    TargetRate = rate,
+                    ClientCpuUsPerCall = clientCpu.TotalMicroseconds / calls,
+                    ServerCpuUsPerCall = serverCpu?.TotalMicroseconds / calls,
+                    LoadAverage = LoadAverage(),
+                };
+                stdout.WriteLine(parsed.Has("--json") ? report.ToJson() : report.ToText());
+                if (result.FirstError is not null)
+                {
+                    stderr.WriteLine($"hashforum bench lookup: {result.Errors} calls failed; the first: {result.FirstError}");
+                }
+
+                return result.Errors == 0 ? ExitCodes.Ok : ExitCodes.Failed;
             }
-
-            return result.Errors == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+            finally
+            {
+                foreach (var client in clients)
+                {
+                    client.Dispose();
+                }
+            }
         });
 
+    /// <summary>User + system CPU time of another process on this machine (Linux: /proc/PID/stat), null elsewhere.</summary>
+    private static TimeSpan? ProcessCpu(int pid)
+    {
+        try
+        {
+            // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th
+            // and 13th, in clock ticks, which are 1/100 s on Linux.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromMilliseconds(ticks * 10);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The 1-minute load average (Linux: /proc/loadavg), null elsewhere.</summary>
+    private static double? LoadAverage()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg");
+            return double.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>grpc.health.v1.Health/Check with an empty request, through raw bytes (no generated client needed).</summary>
-    private static Func<CancellationToken, Task> HealthCall(MemberClient client)
+    private static Func<CancellationToken, Task> HealthCall(MemberClient[] clients)
     {
         var bytes = Marshallers.Create(static (byte[] b) => b, static b => b);
         var method = new Method<byte[], byte[]>(MethodType.Unary, "grpc.health.v1.Health", "Check", bytes, bytes);
-        var invoker = client.Channel.CreateCallInvoker();
-        return async ct => await invoker.AsyncUnaryCall(method, null, new CallOptions(cancellationToken: ct), []).ConfigureAwait(false);
+        var invokers = clients.Select(c => c.Channel.CreateCallInvoker()).ToArray();
+        var next = -1;
+        return async ct =>
+        {
+            var invoker = invokers[(Interlocked.Increment(ref next) & int.MaxValue) % invokers.Length];
+            await invoker.AsyncUnaryCall(method, null, new CallOptions(cancellationToken: ct), []).ConfigureAwait(false);
+        };
     }
 
-    private static Func<CancellationToken, Task> Work(MemberClient client, string mode, int batchSize)
+    private static Func<CancellationToken, Task> Work(MemberClient[] clients, string mode, int batchSize)
     {
         switch (mode)
         {
@@ -105,7 +180,8 @@ internal static class LookupBenchCommand
                 var next = -1;
                 return async ct =>
                 {
-                    var q = queries[(Interlocked.Increment(ref next) & int.MaxValue) % queries.Length];
+                    var n = Interlocked.Increment(ref next) & int.MaxValue;
+                    var (client, q) = (clients[n % clients.Length], queries[n % queries.Length]);
                     await client.Lookup.LookupHashAsync(q, client.Options(TimeSpan.FromSeconds(30), ct)).ConfigureAwait(false);
                 };
             }
@@ -125,7 +201,8 @@ internal static class LookupBenchCommand
                 var next = -1;
                 return async ct =>
                 {
-                    var b = batches[(Interlocked.Increment(ref next) & int.MaxValue) % batches.Length];
+                    var n = Interlocked.Increment(ref next) & int.MaxValue;
+                    var (client, b) = (clients[n % clients.Length], batches[n % batches.Length]);
                     await client.Lookup.LookupBatchAsync(b, client.Options(TimeSpan.FromSeconds(60), ct)).ConfigureAwait(false);
                 };
             }
@@ -136,7 +213,8 @@ internal static class LookupBenchCommand
                 var next = -1;
                 return async ct =>
                 {
-                    var image = images[(Interlocked.Increment(ref next) & int.MaxValue) % images.Length];
+                    var n = Interlocked.Increment(ref next) & int.MaxValue;
+                    var (client, image) = (clients[n % clients.Length], images[n % images.Length]);
                     await client.Lookup.LookupImageAsync(image, client.Options(TimeSpan.FromSeconds(60), ct)).ConfigureAwait(false);
                 };
             }
@@ -246,6 +324,14 @@ internal sealed class LookupBenchReport
 
     public int Concurrency { get; init; }
 
+    public int Connections { get; init; }
+
+    public double ClientCpuUsPerCall { get; init; }
+
+    public double? ServerCpuUsPerCall { get; init; }
+
+    public double? LoadAverage { get; init; }
+
     public int Seconds { get; init; }
 
     public long Calls { get; init; }
@@ -268,6 +354,18 @@ internal sealed class LookupBenchReport
         w.WriteNumber("calls", Calls);
         w.WriteNumber("errors", Errors);
         w.WriteNumber("batch_size", BatchSize);
+        w.WriteNumber("connections", Connections);
+        w.WriteNumber("client_cpu_us_per_call", Math.Round(ClientCpuUsPerCall, 1));
+        if (ServerCpuUsPerCall is { } server)
+        {
+            w.WriteNumber("server_cpu_us_per_call", Math.Round(server, 1));
+        }
+
+        if (LoadAverage is { } load)
+        {
+            w.WriteNumber("load_average", load);
+        }
+
         if (TargetRate is { } target)
         {
             w.WriteNumber("target_calls_per_s", target);
@@ -275,5 +373,5 @@ internal sealed class LookupBenchReport
     });
 
     public string ToText() => string.Create(CultureInfo.InvariantCulture,
-        $"mode {Mode}: {RatePerSecond:F0} {(Mode == "image" ? "images" : "hashes")}/s, call p50 {P50Ms:F2} ms, p99 {P99Ms:F2} ms ({Calls} calls, {Errors} errors, concurrency {Concurrency}{(TargetRate is { } t ? $", paced at {t} calls/s" : string.Empty)}); health-check ceiling {CeilingRatePerSecond:F0} calls/s");
+        $"mode {Mode}: {RatePerSecond:F0} {(Mode == "image" ? "images" : "hashes")}/s, call p50 {P50Ms:F2} ms, p99 {P99Ms:F2} ms ({Calls} calls, {Errors} errors, concurrency {Concurrency}, {Connections} connections{(TargetRate is { } t ? $", paced at {t} calls/s" : string.Empty)}); health-check ceiling {CeilingRatePerSecond:F0} calls/s; CPU per call: client {ClientCpuUsPerCall:F0} us{(ServerCpuUsPerCall is { } s ? $", server {s:F0} us" : string.Empty)}; load average {LoadAverage:F1}");
 }
