@@ -37,6 +37,30 @@ internal ref struct JpegBitReader
     /// <summary>The next <see cref="JpegHuffmanTable.LookupBits"/> bits, left in place.</summary>
     public readonly int PeekLookup => (int)(_bits >> (64 - JpegHuffmanTable.LookupBits));
 
+    /// <summary>
+    /// For decoders that keep the buffer in locals (registers) across a block: takes the state
+    /// back, fills it to at least 32 bits, and hands it out again.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public (ulong Bits, int Count) Refill(ulong bits, int count)
+    {
+        _bits = bits;
+        _count = count;
+        Fill();
+        return (_bits, _count);
+    }
+
+    public readonly ulong Bits => _bits;
+
+    public readonly int Count => _count;
+
+    /// <summary>Takes back the buffer state from a decoder that kept it in locals.</summary>
+    public void Update(ulong bits, int count)
+    {
+        _bits = bits;
+        _count = count;
+    }
+
     /// <summary>Makes sure at least 32 bits are buffered (a Huffman code plus its extra bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void EnsureBits()

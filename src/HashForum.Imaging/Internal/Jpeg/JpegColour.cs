@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using HashForum.Hashing.Pdq;
 
 namespace HashForum.Imaging.Internal.Jpeg;
@@ -28,104 +29,35 @@ internal static class JpegColour
     private const int CrToG = (int)((0.71414 * (1 << ScaleBits)) + 0.5);
     private const int CbToG = (int)((0.34414 * (1 << ScaleBits)) + 0.5);
 
-    public static void ToLuminance(JpegLumaDecoder.DecodeState state, Span<float> luma, CountingMemoryAllocator allocator)
+    /// <summary>The length of the work buffer <see cref="ToLuminance"/> needs, in ints.</summary>
+    public static int RowBufferLength(int width) => 2 * (RowLength(width) + SumLength(width));
+
+    /// <summary>
+    /// Weighs the rows from <see cref="JpegLumaDecoder.DecodeState.ConvertedRows"/> up to
+    /// <paramref name="end"/> (exclusive), whose Y and chroma must be decoded.
+    /// </summary>
+    public static void ToLuminance(JpegLumaDecoder.DecodeState state, Span<float> luma, int end)
     {
         var frame = state.Frame;
         var width = frame.Width;
-        using var rows = allocator.Allocate<int>(2 * (width + 16));
-        var cb = rows.Memory.Span[..(width + 16)];
-        var cr = rows.Memory.Span.Slice(width + 16, width + 16);
-        var cbPlane = state.Planes[1]!.Memory.Span;
-        var crPlane = state.Planes[2]!.Memory.Span;
-        for (var y = 0; y < frame.Height; y++)
+        var rowLength = RowLength(width);
+        var sumLength = SumLength(width);
+        var all = state.ColourRows!.Memory.Span;
+        var cb = new Upsampler(frame, frame.Components[1], state.Planes[1]!.Memory.Span, state.PlaneStride[1], all[..rowLength], all.Slice(rowLength, sumLength));
+        var cr = new Upsampler(frame, frame.Components[2], state.Planes[2]!.Memory.Span, state.PlaneStride[2], all.Slice(rowLength + sumLength, rowLength), all.Slice((2 * rowLength) + sumLength, sumLength));
+        for (var y = state.ConvertedRows; y < end; y++)
         {
-            Upsample(frame, frame.Components[1], cbPlane, state.PlaneStride[1], y, cb);
-            Upsample(frame, frame.Components[2], crPlane, state.PlaneStride[2], y, cr);
-            ConvertRow(luma.Slice(y * width, width), cb[..width], cr[..width]);
+            ConvertRow(luma.Slice(y * width, width), cb.Row(y)[..width], cr.Row(y)[..width]);
         }
+
+        state.ConvertedRows = Math.Max(state.ConvertedRows, end);
     }
 
-    /// <summary>One output row of a chroma component, upsampled to the image's width (or a little more).</summary>
-    private static void Upsample(JpegFrame frame, JpegComponent component, ReadOnlySpan<byte> plane, int stride, int y, Span<int> output)
-    {
-        var factorX = frame.MaxHorizontal / component.Horizontal;
-        var factorY = frame.MaxVertical / component.Vertical;
+    // Per chroma component: an upsampled row and a padded row of (column) sums, with room for
+    // whole vectors past the ends.
+    private static int RowLength(int width) => width + 64;
 
-        // The component's real size; libjpeg's edge rule repeats its last real row and column.
-        var columns = (int)(((long)frame.Width * component.Horizontal + frame.MaxHorizontal - 1) / frame.MaxHorizontal);
-        var lines = (int)(((long)frame.Height * component.Vertical + frame.MaxVertical - 1) / frame.MaxVertical);
-        var line = Math.Min(y / factorY, lines - 1);
-        var near = plane.Slice(line * stride, columns);
-
-        if (factorY == 2 && (factorX is 1 or 2))
-        {
-            // Vertical triangle filter: 3/4 of the nearer row, 1/4 of the farther one.
-            var upper = (y & 1) == 0;
-            var farLine = upper ? Math.Max(line - 1, 0) : Math.Min(line + 1, lines - 1);
-            var far = plane.Slice(farLine * stride, columns);
-            if (factorX == 1)
-            {
-                // h1v2 (libjpeg-turbo): bias 1 above, 2 below.
-                var bias = upper ? 1 : 2;
-                for (var x = 0; x < columns; x++)
-                {
-                    output[x] = ((3 * near[x]) + far[x] + bias) >> 2;
-                }
-
-                return;
-            }
-
-            // h2v2: column sums, then the horizontal triangle filter with biases 8 and 7.
-            if (columns == 1)
-            {
-                output[0] = output[1] = ((4 * ((3 * near[0]) + far[0])) + 8) >> 4;
-                return;
-            }
-
-            var lastSum = (3 * near[0]) + far[0];
-            var thisSum = lastSum;
-            var nextSum = (3 * near[1]) + far[1];
-            output[0] = ((thisSum * 4) + 8) >> 4;
-            output[1] = ((thisSum * 3) + nextSum + 7) >> 4;
-            for (var x = 1; x < columns - 1; x++)
-            {
-                lastSum = thisSum;
-                thisSum = nextSum;
-                nextSum = (3 * near[x + 1]) + far[x + 1];
-                output[2 * x] = ((thisSum * 3) + lastSum + 8) >> 4;
-                output[(2 * x) + 1] = ((thisSum * 3) + nextSum + 7) >> 4;
-            }
-
-            lastSum = thisSum;
-            thisSum = nextSum;
-            output[(2 * columns) - 2] = ((thisSum * 3) + lastSum + 8) >> 4;
-            output[(2 * columns) - 1] = ((thisSum * 4) + 7) >> 4;
-            return;
-        }
-
-        if (factorY == 1 && factorX == 2 && columns > 1)
-        {
-            // h2v1: 3/4 of the sample, 1/4 of its neighbour, biases 1 and 2.
-            output[0] = near[0];
-            output[1] = ((near[0] * 3) + near[1] + 2) >> 2;
-            for (var x = 1; x < columns - 1; x++)
-            {
-                output[2 * x] = ((near[x] * 3) + near[x - 1] + 1) >> 2;
-                output[(2 * x) + 1] = ((near[x] * 3) + near[x + 1] + 2) >> 2;
-            }
-
-            output[(2 * columns) - 2] = ((near[columns - 1] * 3) + near[columns - 2] + 1) >> 2;
-            output[(2 * columns) - 1] = near[columns - 1];
-            return;
-        }
-
-        // Full resolution, or another whole ratio: each sample repeated (libjpeg's int_upsample).
-        var width = Math.Min(frame.Width, columns * factorX);
-        for (var x = 0; x < width; x++)
-        {
-            output[x] = near[x / factorX];
-        }
-    }
+    private static int SumLength(int width) => (width / 2) + 64;
 
     /// <summary>Y (in <paramref name="luma"/>) with upsampled Cb and Cr to R, G, B, to luminance, in place.</summary>
     private static void ConvertRow(Span<float> luma, ReadOnlySpan<int> cb, ReadOnlySpan<int> cr)
@@ -167,4 +99,120 @@ internal static class JpegColour
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> Clamp(Vector256<int> value) =>
         Vector256.Min(Vector256.Max(value, Vector256<int>.Zero), Vector256.Create(255));
+
+    /// <summary>Makes the rows of one chroma component at the image's resolution, as libjpeg's jdsample.c does.</summary>
+    private readonly ref struct Upsampler
+    {
+        private readonly ReadOnlySpan<int> _plane;
+        private readonly Span<int> _output;
+        private readonly Span<int> _sums;
+        private readonly int _stride;
+        private readonly int _factorX;
+        private readonly int _factorY;
+        private readonly int _columns;
+        private readonly int _lines;
+        private readonly int _width;
+
+        public Upsampler(JpegFrame frame, JpegComponent component, ReadOnlySpan<int> plane, int stride, Span<int> output, Span<int> sums)
+        {
+            _plane = plane;
+            _stride = stride;
+            _output = output;
+            _sums = sums;
+            _factorX = frame.MaxHorizontal / component.Horizontal;
+            _factorY = frame.MaxVertical / component.Vertical;
+            _width = frame.Width;
+
+            // The component's real size; libjpeg's edge rule repeats its last real row and column.
+            _columns = (int)((((long)frame.Width * component.Horizontal) + frame.MaxHorizontal - 1) / frame.MaxHorizontal);
+            _lines = (int)((((long)frame.Height * component.Vertical) + frame.MaxVertical - 1) / frame.MaxVertical);
+        }
+
+        public ReadOnlySpan<int> Row(int y)
+        {
+            var line = Math.Min(y / _factorY, _lines - 1);
+
+            // Whole vectors of the plane's row: the stride is a multiple of 8 at least _columns.
+            var vectors = (_columns + 7) & ~7;
+            var near = _plane.Slice(line * _stride, vectors);
+            if (_factorX == 1 && _factorY == 1)
+            {
+                return near;
+            }
+
+            var upper = (y & 1) == 0;
+            var far = _factorY == 2 ? _plane.Slice((upper ? Math.Max(line - 1, 0) : Math.Min(line + 1, _lines - 1)) * _stride, vectors) : near;
+            if (_factorY == 2 && _factorX == 1)
+            {
+                // h1v2 (libjpeg-turbo): 3/4 of the nearer row, 1/4 of the farther, bias 1 above and 2 below.
+                var bias = Vector256.Create(upper ? 1 : 2);
+                for (var x = 0; x < vectors; x += 8)
+                {
+                    var sum = (Vector256.Create(near.Slice(x, 8)) * 3) + Vector256.Create(far.Slice(x, 8));
+                    Vector256.ShiftRightArithmetic(sum + bias, 2).CopyTo(_output.Slice(x, 8));
+                }
+
+                return _output;
+            }
+
+            if (_factorX == 2 && _factorY is 1 or 2)
+            {
+                // h2v2: vertical sums (3 near + far) then the horizontal triangle, biases 8 and 7,
+                // shift 4; h2v1: the samples themselves, biases 1 and 2, shift 2. Padding each end
+                // with the edge value gives libjpeg's special cases for the first and last column.
+                var sums = _sums;
+                for (var x = 0; x < vectors; x += 8)
+                {
+                    var value = Vector256.Create(near.Slice(x, 8));
+                    if (_factorY == 2)
+                    {
+                        value = (value * 3) + Vector256.Create(far.Slice(x, 8));
+                    }
+
+                    value.CopyTo(sums.Slice(x + 1, 8));
+                }
+
+                sums[0] = sums[1];
+                sums[_columns + 1] = sums[_columns];
+                var (evenBias, oddBias, shift) = _factorY == 2 ? (8, 7, 4) : (1, 2, 2);
+                for (var x = 0; x < _columns; x += 8)
+                {
+                    var left = Vector256.Create(sums.Slice(x, 8));
+                    var middle = Vector256.Create(sums.Slice(x + 1, 8)) * 3;
+                    var right = Vector256.Create(sums.Slice(x + 2, 8));
+                    var even = Vector256.ShiftRightArithmetic(middle + left + Vector256.Create(evenBias), shift);
+                    var odd = Vector256.ShiftRightArithmetic(middle + right + Vector256.Create(oddBias), shift);
+                    Interleave(even, odd, _output.Slice(2 * x, 16));
+                }
+
+                return _output;
+            }
+
+            // Another whole ratio: each sample repeated (libjpeg's int_upsample).
+            for (var x = 0; x < _width; x++)
+            {
+                _output[x] = near[x / _factorX];
+            }
+
+            return _output;
+        }
+
+        private static void Interleave(Vector256<int> even, Vector256<int> odd, Span<int> output)
+        {
+            if (Avx2.IsSupported)
+            {
+                var low = Avx2.UnpackLow(even, odd);
+                var high = Avx2.UnpackHigh(even, odd);
+                Avx2.Permute2x128(low, high, 0x20).CopyTo(output);
+                Avx2.Permute2x128(low, high, 0x31).CopyTo(output[8..]);
+                return;
+            }
+
+            for (var i = 0; i < 8; i++)
+            {
+                output[2 * i] = even[i];
+                output[(2 * i) + 1] = odd[i];
+            }
+        }
+    }
 }

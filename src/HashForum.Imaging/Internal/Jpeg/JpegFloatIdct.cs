@@ -51,6 +51,69 @@ internal static class JpegFloatIdct
     }
 
     /// <summary>
+    /// Transforms a block that lies wholly inside the image straight into the luminance buffer:
+    /// the samples as floats (whole numbers), rows <paramref name="stride"/> apart.
+    /// </summary>
+    public static void TransformToLuma(ReadOnlySpan<int> coefficients, int last, ReadOnlySpan<float> multipliers, Span<float> output, int stride)
+    {
+        // The slice proves the eight rows of eight that the unchecked stores below write.
+        output = output[..((7 * stride) + 8)];
+        ref var target = ref MemoryMarshal.GetReference(output);
+        var offset = (nuint)stride;
+        if (last == 0 || !Avx2.IsSupported)
+        {
+            Span<int> samples = stackalloc int[64];
+            if (last == 0)
+            {
+                samples.Fill(Flat(coefficients[0], multipliers[0]));
+            }
+            else
+            {
+                TransformPortable(coefficients[..64], multipliers[..64], samples);
+            }
+
+            for (var row = 0; row < 8; row++)
+            {
+                var destination = output.Slice(row * stride, 8);
+                for (var x = 0; x < 8; x++)
+                {
+                    destination[x] = samples[(row * 8) + x];
+                }
+            }
+
+            return;
+        }
+
+        coefficients = coefficients[..64];
+        multipliers = multipliers[..64];
+        ref var c = ref MemoryMarshal.GetReference(coefficients);
+        ref var m = ref MemoryMarshal.GetReference(multipliers);
+        var v0 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c)) * Vector256.LoadUnsafe(ref m);
+        var v1 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 8)) * Vector256.LoadUnsafe(ref m, 8);
+        var v2 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 16)) * Vector256.LoadUnsafe(ref m, 16);
+        var v3 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 24)) * Vector256.LoadUnsafe(ref m, 24);
+        var v4 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 32)) * Vector256.LoadUnsafe(ref m, 32);
+        var v5 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 40)) * Vector256.LoadUnsafe(ref m, 40);
+        var v6 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 48)) * Vector256.LoadUnsafe(ref m, 48);
+        var v7 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 56)) * Vector256.LoadUnsafe(ref m, 56);
+        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        OutputFloat(v0).StoreUnsafe(ref target);
+        OutputFloat(v1).StoreUnsafe(ref target, offset);
+        OutputFloat(v2).StoreUnsafe(ref target, 2 * offset);
+        OutputFloat(v3).StoreUnsafe(ref target, 3 * offset);
+        OutputFloat(v4).StoreUnsafe(ref target, 4 * offset);
+        OutputFloat(v5).StoreUnsafe(ref target, 5 * offset);
+        OutputFloat(v6).StoreUnsafe(ref target, 6 * offset);
+        OutputFloat(v7).StoreUnsafe(ref target, 7 * offset);
+    }
+
+    /// <summary>The sample of every pixel of a block with only a DC term (what the transform gives).</summary>
+    public static int Flat(int dc, float multiplier) => Math.Clamp((int)MathF.Round(dc * multiplier) + 128, 0, 255);
+
+    /// <summary>
     /// Eight columns at a time: each vector is a row of the block, so pass 1 runs on every column at
     /// once; a transpose turns the rows into columns for pass 2 and another turns them back.
     /// </summary>
@@ -120,6 +183,14 @@ internal static class JpegFloatIdct
         {
             samples[i] = Math.Clamp((int)MathF.Round(block[i]) + 128, 0, 255);
         }
+    }
+
+    /// <summary>As <see cref="Output"/>, kept in floats: the same whole numbers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> OutputFloat(Vector256<float> row)
+    {
+        var rounded = Avx.RoundToNearestInteger(row) + Vector256.Create(128f);
+        return Vector256.Min(Vector256.Max(rounded, Vector256<float>.Zero), Vector256.Create(255f));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

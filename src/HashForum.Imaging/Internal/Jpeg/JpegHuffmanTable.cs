@@ -14,12 +14,20 @@ internal sealed class JpegHuffmanTable
     // Lookup entry: (code length << 8) | symbol; 0 when the code is longer than LookupBits (or
     // matches no code at all).
     private readonly ushort[] _lookup = new ushort[1 << LookupBits];
+
+    // For AC tables, stb_image's shortcut: when a code and its extra bits fit in LookupBits
+    // together, (value << 8) | (run << 4) | (code length + extra bits); 0 otherwise.
+    private readonly int[] _fastAc = new int[1 << LookupBits];
     private readonly int[] _minCode = new int[MaxCodeLength + 1];
     private readonly int[] _counts = new int[MaxCodeLength + 1];
     private readonly int[] _firstIndex = new int[MaxCodeLength + 1];
     private readonly byte[] _symbols = new byte[256];
 
-    public ReadOnlySpan<ushort> Lookup => _lookup;
+    /// <summary>The lookup table; exactly 2^<see cref="LookupBits"/> entries.</summary>
+    public ushort[] Lookup => _lookup;
+
+    /// <summary>The AC shortcut table; exactly 2^<see cref="LookupBits"/> entries.</summary>
+    public int[] FastAc => _fastAc;
 
     /// <summary>
     /// Builds the table from a DHT segment's 16 counts and its symbols; throws when the counts
@@ -66,6 +74,21 @@ internal sealed class JpegHuffmanTable
             }
 
             code <<= 1;
+        }
+
+        for (var peek = 0; peek < _fastAc.Length; peek++)
+        {
+            int entry = _lookup[peek];
+            var length = entry >> 8;
+            var run = (entry >> 4) & 15;
+            var size = entry & 15;
+            _fastAc[peek] = 0;
+            if (entry != 0 && size != 0 && length + size <= LookupBits)
+            {
+                var extra = (peek >> (LookupBits - length - size)) & ((1 << size) - 1);
+                var value = extra < 1 << (size - 1) ? extra - ((1 << size) - 1) : extra;
+                _fastAc[peek] = (value << 8) | (run << 4) | (length + size);
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace HashForum.Imaging.Internal.Jpeg;
@@ -161,8 +163,13 @@ internal static class JpegLumaDecoder
                 {
                     var component = frame.Components[i];
                     state.PlaneStride[i] = across * component.Horizontal * 8;
-                    state.Planes[i] = allocator.Allocate<byte>(state.PlaneStride[i] * down * component.Vertical * 8);
+                    state.Planes[i] = allocator.Allocate<int>(state.PlaneStride[i] * down * component.Vertical * 8);
                 }
+            }
+
+            if (frame.Components.Length == 3)
+            {
+                state.ColourRows = allocator.Allocate<int>(JpegColour.RowBufferLength(frame.Width));
             }
 
             var luma = buffer.Memory.Span[..(frame.Width * frame.Height)];
@@ -175,7 +182,7 @@ internal static class JpegLumaDecoder
             if (!fromGrey)
             {
                 deadline.ThrowIfExpired();
-                JpegColour.ToLuminance(state, luma, allocator);
+                JpegColour.ToLuminance(state, luma, state.Height);
             }
 
             return new LumaImage(buffer, frame.Width, frame.Height, ContainerSniffer.Name(ContainerKind.Jpeg), fromGrey);
@@ -189,6 +196,7 @@ internal static class JpegLumaDecoder
         {
             state.Planes[1]?.Dispose();
             state.Planes[2]?.Dispose();
+            state.ColourRows?.Dispose();
         }
     }
 
@@ -501,7 +509,12 @@ internal static class JpegLumaDecoder
                             var y = ((mcuY * blocksDown) + v) * 8;
                             if (index == 0)
                             {
-                                if (x < width && y < height)
+                                if (x + 8 <= width && y + 8 <= height)
+                                {
+                                    // A whole block inside the image, straight to floats.
+                                    JpegFloatIdct.TransformToLuma(coefficients, last, blockMultipliers, luma[((y * width) + x)..], width);
+                                }
+                                else if (x < width && y < height)
                                 {
                                     Samples(coefficients, last, blockMultipliers, samples);
                                     WriteLuma(samples, luma[((y * width) + x)..], width, Math.Min(8, width - x), Math.Min(8, height - y));
@@ -526,9 +539,16 @@ internal static class JpegLumaDecoder
             {
                 throw DecodeErrors.Truncated(Format);
             }
-        }
 
-        state.ChromaSeen |= chromaSeen;
+            // With every component in this scan, the rows whose chroma is complete are weighed
+            // now, while they are still in the cache (not while the picture may still be neutral
+            // grey: then Y is kept as is, see Decode).
+            state.ChromaSeen |= chromaSeen;
+            if (scan.Count == 3 && state.ChromaSeen)
+            {
+                JpegColour.ToLuminance(state, luma, Math.Min(height, ((mcuY + 1) * 8 * frame.MaxVertical) - 1));
+            }
+        }
     }
 
     /// <summary>The samples of a block; a block with only a DC term is flat, without the transform.</summary>
@@ -537,7 +557,7 @@ internal static class JpegLumaDecoder
         if (last == 0)
         {
             // What every path of the transform gives for a lone DC term: DC * its multiplier.
-            samples[..64].Fill(Math.Clamp((int)MathF.Round(coefficients[0] * multipliers[0]) + 128, 0, 255));
+            samples[..64].Fill(JpegFloatIdct.Flat(coefficients[0], multipliers[0]));
         }
         else
         {
@@ -564,16 +584,11 @@ internal static class JpegLumaDecoder
         }
     }
 
-    private static void WriteChroma(ReadOnlySpan<int> samples, Span<byte> target, int stride)
+    private static void WriteChroma(ReadOnlySpan<int> samples, Span<int> target, int stride)
     {
         for (var row = 0; row < 8; row++)
         {
-            var source = samples.Slice(row * 8, 8);
-            var destination = target.Slice(row * stride, 8);
-            for (var x = 0; x < 8; x++)
-            {
-                destination[x] = (byte)source[x];
-            }
+            samples.Slice(row * 8, 8).CopyTo(target.Slice(row * stride, 8));
         }
     }
 
@@ -581,9 +596,35 @@ internal static class JpegLumaDecoder
     /// Decodes one block's quantised coefficients into natural order; returns the zigzag index of
     /// the last nonzero AC coefficient (0 when there is none).
     /// </summary>
+    /// <remarks>
+    /// The hot loop of the decoder. The bit buffer lives in locals (registers) for the whole block
+    /// and goes back to the reader at the end. The two table reads index with the top
+    /// <see cref="JpegHuffmanTable.LookupBits"/> bits of a 64-bit word (<c>bits &gt;&gt; 55</c>,
+    /// so 0..511), and both tables have exactly 512 entries, so those reads skip the bounds check.
+    /// </remarks>
     private static int DecodeBlock(ref JpegBitReader reader, JpegHuffmanTable dc, JpegHuffmanTable ac, ref int predictor, scoped Span<int> coefficients)
     {
-        var size = DecodeSymbol(ref reader, dc);
+        const int PeekShift = 64 - JpegHuffmanTable.LookupBits;
+        var bits = reader.Bits;
+        var count = reader.Count;
+        if (count < 32)
+        {
+            (bits, count) = reader.Refill(bits, count);
+        }
+
+        int entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dc.Lookup), (nint)(bits >> PeekShift));
+        if (entry == 0)
+        {
+            entry = dc.DecodeLong((int)(bits >> 48));
+            if (entry < 0)
+            {
+                throw Corrupt("its image data holds a code that is in no Huffman table");
+            }
+        }
+
+        bits <<= entry >> 8;
+        count -= entry >> 8;
+        var size = entry & 0xFF;
         if (size > 15)
         {
             throw Corrupt("a DC coefficient is malformed");
@@ -591,16 +632,54 @@ internal static class JpegLumaDecoder
 
         if (size != 0)
         {
-            predictor += reader.ReceiveExtend(size);
+            predictor += Extend(bits, size);
+            bits <<= size;
+            count -= size;
         }
 
         coefficients[0] = predictor;
+        ref var fastAc = ref MemoryMarshal.GetArrayDataReference(ac.FastAc);
+        ref var acLookup = ref MemoryMarshal.GetArrayDataReference(ac.Lookup);
         var last = 0;
         for (var k = 1; k < 64; k++)
         {
-            var symbol = DecodeSymbol(ref reader, ac);
-            var run = symbol >> 4;
-            size = symbol & 15;
+            if (count < 32)
+            {
+                (bits, count) = reader.Refill(bits, count);
+            }
+
+            var peek = (nint)(bits >> PeekShift);
+            var fast = Unsafe.Add(ref fastAc, peek);
+            if (fast != 0)
+            {
+                // Code and value in one lookup.
+                k += (fast >> 4) & 15;
+                bits <<= fast & 15;
+                count -= fast & 15;
+                if (k > 63)
+                {
+                    throw Corrupt("a block has more than 64 coefficients");
+                }
+
+                coefficients[ZigZag[k]] = fast >> 8;
+                last = k;
+                continue;
+            }
+
+            entry = Unsafe.Add(ref acLookup, peek);
+            if (entry == 0)
+            {
+                entry = ac.DecodeLong((int)(bits >> 48));
+                if (entry < 0)
+                {
+                    throw Corrupt("its image data holds a code that is in no Huffman table");
+                }
+            }
+
+            bits <<= entry >> 8;
+            count -= entry >> 8;
+            var run = (entry >> 4) & 15;
+            size = entry & 15;
             if (size == 0)
             {
                 if (run != 15)
@@ -618,28 +697,22 @@ internal static class JpegLumaDecoder
                 throw Corrupt("a block has more than 64 coefficients");
             }
 
-            coefficients[ZigZag[k]] = reader.ReceiveExtend(size);
+            coefficients[ZigZag[k]] = Extend(bits, size);
+            bits <<= size;
+            count -= size;
             last = k;
         }
 
+        reader.Update(bits, count);
         return last;
     }
 
-    private static int DecodeSymbol(ref JpegBitReader reader, JpegHuffmanTable table)
+    /// <summary>The top <paramref name="size"/> bits (1 to 16) as a signed value (JPEG's EXTEND).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Extend(ulong bits, int size)
     {
-        reader.EnsureBits();
-        int entry = table.Lookup[reader.PeekLookup];
-        if (entry == 0)
-        {
-            entry = table.DecodeLong(reader.Peek16);
-            if (entry < 0)
-            {
-                throw Corrupt("its image data holds a code that is in no Huffman table");
-            }
-        }
-
-        reader.Skip(entry >> 8);
-        return entry & 0xFF;
+        var value = (int)(bits >> (64 - size));
+        return value - ((((value >> (size - 1)) & 1) - 1) & ((1 << size) - 1));
     }
 
     /// <summary>Finds the next marker from <paramref name="position"/> (which must be at a 0xFF) and moves past it.</summary>
@@ -733,9 +806,17 @@ internal static class JpegLumaDecoder
         public bool ChromaSeen { get; set; }
 
         /// <summary>The chroma samples (components 1 and 2) at their own resolution, whole MCUs.</summary>
-        public IMemoryOwner<byte>?[] Planes { get; } = new IMemoryOwner<byte>?[3];
+        public IMemoryOwner<int>?[] Planes { get; } = new IMemoryOwner<int>?[3];
 
         public int[] PlaneStride { get; } = new int[3];
+
+        /// <summary>Work rows of <see cref="JpegColour"/>.</summary>
+        public IMemoryOwner<int>? ColourRows { get; set; }
+
+        /// <summary>Rows of the luminance buffer already weighed from R, G and B.</summary>
+        public int ConvertedRows { get; set; }
+
+        public int Height => Frame.Height;
     }
 
     /// <summary>A scan header: up to three components (frame indices) and their table selectors.</summary>
