@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace HashForum.Storage;
 
@@ -13,7 +14,8 @@ public static class StoreServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates <see cref="HashForumStoreOptions"/> (at start) and registers <see cref="IHashStore"/> on one
-    /// shared multiplexer: to the configured Redis, or to the registered <see cref="IEmbeddedStoreServer"/> when none
+    /// shared multiplexer, itself registered as <see cref="IConnectionMultiplexer"/> for the other libraries that keep
+    /// data in the same store: to the configured Redis, or to the registered <see cref="IEmbeddedStoreServer"/> when none
     /// is configured. The server calls <c>AddHashForumStore</c> (HashForum.Storage.Garnet), which wraps this one.
     /// </summary>
     public static IServiceCollection AddHashForumRedisStore(this IServiceCollection services, IConfiguration configuration)
@@ -31,6 +33,9 @@ public static class StoreServiceCollectionExtensions
             sp.GetRequiredService<IOptions<HashForumStoreOptions>>().Value,
             sp.GetService<IEmbeddedStoreServer>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger("HashForum.Storage")));
+
+        // The process's one multiplexer, for the other libraries that keep data in the same store (membership).
+        services.TryAddSingleton<IConnectionMultiplexer>(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
         services.TryAddSingleton<IHashStore>(sp => new RedisHashStore(
             sp.GetRequiredService<StoreConnection>(),
             sp.GetRequiredService<IOptions<HashForumStoreOptions>>().Value,
