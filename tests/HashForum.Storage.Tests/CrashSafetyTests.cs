@@ -40,11 +40,7 @@ public sealed class CrashSafetyTests
     {
         var acknowledged = new ConcurrentDictionary<string, long>();
         var enough = new TaskCompletionSource();
-        var host = Path.Combine(TestContext.CurrentContext.TestDirectory, "HashForum.Storage.TestHost.dll");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(host);
-        info.ArgumentList.Add(_directory);
-        using (var process = Process.Start(info)!)
+        using (var process = StartHost())
         {
             process.OutputDataReceived += (_, e) =>
             {
@@ -58,7 +54,6 @@ public sealed class CrashSafetyTests
                     }
                 }
             };
-            process.ErrorDataReceived += (_, _) => { };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             var finished = await Task.WhenAny(enough.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
@@ -73,6 +68,62 @@ public sealed class CrashSafetyTests
         var options = new HashForumStoreOptions { Redis = garnet.EnsureStarted(), Partitions = 4 };
         using var connection = StoreConnection.Connect(options, embedded: null);
         await AssertEveryAcknowledgedRecordOnceAsync(new RedisHashStore(connection, options), SignalType.Sha256, snapshot);
+    }
+
+    /// <summary>
+    /// Pins a report: a server restarted on an embedded data folder holding 63k records loaded 0 active records. Here
+    /// a host writing through the bulk path is killed after at least 64k acknowledged records (more than the 64 MiB
+    /// memory budget holds: part of the data is on the storage tier), Garnet recovers the folder, and then restarts
+    /// on it once more after a clean stop: both loads hold every acknowledged record.
+    /// </summary>
+    [Test]
+    public async Task EmbeddedGarnet_RestartOnFolderWith64kBulkRecords_LoadsEveryRecord()
+    {
+        const int enough = 64_000;
+        var acknowledged = 0;
+        var reached = new TaskCompletionSource();
+        using (var process = StartHost("bulk", "2000"))
+        {
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data?.Split(' ') is ["ACKED", var count])
+                {
+                    Volatile.Write(ref acknowledged, int.Parse(count, CultureInfo.InvariantCulture));
+                    if (acknowledged >= enough)
+                    {
+                        reached.TrySetResult();
+                    }
+                }
+            };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var finished = await Task.WhenAny(reached.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(5)));
+            Assert.That(finished, Is.SameAs(reached.Task), $"the host should acknowledge {enough} bulk records within five minutes");
+
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        var written = Volatile.Read(ref acknowledged);
+        for (var start = 0; start < 2; start++)
+        {
+            var started = Stopwatch.StartNew();
+            using var garnet = new EmbeddedGarnetServer(_directory, new EmbeddedGarnetOptions { Memory = "64m", Index = "16m", IndexMax = "64m" });
+            var options = new HashForumStoreOptions { Redis = garnet.EnsureStarted(), Partitions = 4, OperationTimeout = TimeSpan.FromSeconds(60) };
+            using var connection = StoreConnection.Connect(options, embedded: null);
+            var store = new RedisHashStore(connection, options);
+            var sink = new MemorySink();
+            await store.LoadActiveAsync(sink);
+            await TestContext.Out.WriteLineAsync(
+                $"start {start + 1} ({(start == 0 ? "after kill -9" : "after a clean stop")}): acknowledged {written}, loaded {sink.Count} in {started.Elapsed.TotalSeconds:F1} s");
+
+            Assert.That(sink.Count, Is.GreaterThanOrEqualTo(written), "every acknowledged record is loaded");
+            foreach (var i in new[] { 0, written / 2, written - 1 })
+            {
+                var value = i.ToString("x64", CultureInfo.InvariantCulture);
+                Assert.That(await store.FindByValueAsync(SignalType.Sha256, value), Has.Count.EqualTo(1), $"record {i} is there once");
+            }
+        }
     }
 
     [Test]
@@ -117,6 +168,23 @@ public sealed class CrashSafetyTests
         await AssertEveryAcknowledgedRecordOnceAsync(new RedisHashStore(reconnected, options), SignalType.Sha256, snapshot);
     }
 
+    /// <summary>Starts the crash-test host (HashForum.Storage.TestHost) on this test's folder.</summary>
+    private Process StartHost(params string[] mode)
+    {
+        var host = Path.Combine(TestContext.CurrentContext.TestDirectory, "HashForum.Storage.TestHost.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(host);
+        info.ArgumentList.Add(_directory);
+        foreach (var arg in mode)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(info)!;
+        process.ErrorDataReceived += (_, _) => { };
+        return process;
+    }
+
     private static async Task AssertEveryAcknowledgedRecordOnceAsync(RedisHashStore store, SignalType signal, Dictionary<string, long> acknowledged)
     {
         var missing = new List<string>();
@@ -144,11 +212,20 @@ public sealed class CrashSafetyTests
         await TestContext.Out.WriteLineAsync($"heads after restart: {head}");
         if (unloggedOthers.Count > 0)
         {
-            // Seen about once in fifteen runs on embedded Garnet: the write in flight at the kill (never
-            // acknowledged) came back with its active-records entry but without its log entry. Servers load it at
-            // start all the same; only a member mirroring through the log would miss it. Reported, not failed: the
-            // guarantee is about acknowledged writes.
-            await TestContext.Out.WriteLineAsync($"unacknowledged write(s) recovered without a log entry: {string.Join(", ", unloggedOthers)}");
+            // Seen on embedded Garnet (once in fifteen runs before, at once in others): the write in flight at the
+            // kill (never acknowledged) came back in part. Garnet's AOF recovery replays a prefix of a script's writes,
+            // so the scripts write records, active entries, value index, sequence and log in that order: any prefix
+            // is harmless (see StoreScripts.Contribute). An embedded store's followers are in the process that
+            // crashed, so they all start with a full load. Reported, not failed: the guarantee is about acknowledged
+            // writes; what came back of the write is printed to check that it is such a prefix.
+            foreach (var id in unloggedOthers)
+            {
+                var record = await store.GetAsync(id);
+                var byValue = record is null ? [] : await store.FindByValueAsync(record.Signal, record.Value);
+                await TestContext.Out.WriteLineAsync(
+                    $"unacknowledged write recovered without a log entry: id {id}, record {(record is null ? "absent" : "present")}, " +
+                    $"found by value {byValue.Any(r => r.Id == id)}");
+            }
         }
 
         Assert.That(unloggedAcknowledged, Is.Empty, "acknowledged records without a log entry: record and log are written together");

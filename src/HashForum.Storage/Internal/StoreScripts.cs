@@ -26,8 +26,14 @@ internal static class StoreScripts
     /// already holds. An item repeated within the batch finds the first one's record.
     /// Per record: one HGET and two HSETs; the active-records entries go in one HSET per bucket and the sequence in
     /// one INCRBY per batch. The batch's log entries are one log member (lines joined by newlines, scored by the
-    /// first sequence number): one ZADD instead of one per record, and a log a fraction of the size. The record hash holds only the fields that carry
-    /// something: an update time equal to the creation time, active status and zero tallies are implied.
+    /// first sequence number): one ZADD instead of one per record, and a log a fraction of the size. The record hash
+    /// holds only the fields that carry something: an update time equal to the creation time, active status and zero
+    /// tallies are implied.
+    /// The order of the writes matters on embedded Garnet: its AOF recovery after a crash can replay a prefix of a
+    /// script's writes (seen in the kill -9 test: a record and its active entry back, its log entry not). So the
+    /// writes go records, active entries, value index, sequence, log: a cut-off batch leaves records nobody refers
+    /// to, or records loaded at the next start but not yet findable by value (a retry then writes a second record),
+    /// never a value that says "already contributed" of a record no index loads.
     /// </summary>
     public const string Contribute = """
         local unpack = unpack or table.unpack
@@ -39,11 +45,13 @@ internal static class StoreScripts
         local lines = {}
         local acts = {}
         local order = {}
+        local claims = {}
+        local claimed = {}
         for j = 0, n - 1 do
             local a = 3 + 9 * j
             local member = ARGV[a]
             local valKey = KEYS[3 + 3 * j]
-            local existing = redis.call('HGET', valKey, member)
+            local existing = claimed[valKey .. '\0' .. member] or redis.call('HGET', valKey, member)
             if existing then
                 out[2 * j + 1] = 0
                 out[2 * j + 2] = existing
@@ -55,7 +63,8 @@ internal static class StoreScripts
                 if ARGV[a + 7] ~= '' then rec[#rec + 1] = 'note'; rec[#rec + 1] = ARGV[a + 7] end
                 if ARGV[a + 8] ~= '' then rec[#rec + 1] = 'ref'; rec[#rec + 1] = ARGV[a + 8] end
                 redis.call('HSET', KEYS[4 + 3 * j], unpack(rec))
-                redis.call('HSET', valKey, member, id)
+                claimed[valKey .. '\0' .. member] = id
+                claims[#claims + 1] = j
                 local actKey = KEYS[5 + 3 * j]
                 local act = acts[actKey]
                 if not act then
@@ -75,6 +84,10 @@ internal static class StoreScripts
         for k = 1, #order do
             redis.call('HSET', order[k], unpack(acts[order[k]]))
         end
+        for k = 1, #claims do
+            local j = claims[k]
+            redis.call('HSET', KEYS[3 + 3 * j], ARGV[3 + 9 * j], ARGV[4 + 9 * j])
+        end
         redis.call('INCRBY', KEYS[1], made)
         redis.call('ZADD', KEYS[2], base + 1, table.concat(lines, '\n'))
         local cut = math.min(base + made - tonumber(ARGV[2]), base)
@@ -84,14 +97,16 @@ internal static class StoreScripts
 
     /// <summary>
     /// KEYS: rec, act, seq, log. ARGV: id, member, now-ms, log-length. Returns {-1} if no record, {0} if already
-    /// retracted, {1, seq} when retracted now.
+    /// retracted, {1, seq} when retracted now. The active entry goes first (and again on a repeat): a crash replay
+    /// that stops part-way (see <see cref="Contribute"/>) leaves at worst a record no longer loaded whose status still
+    /// says active, which the next try retracts, never a retracted record that every start loads again.
     /// </summary>
     public static readonly string Retract = """
         local rec = redis.call('HMGET', KEYS[1], 'st', 'sig', 'val')
         if not rec[2] then return {-1} end
+        redis.call('HDEL', KEYS[2], ARGV[1])
         if rec[1] == 'r' then return {0} end
         redis.call('HSET', KEYS[1], 'st', 'r', 'rby', ARGV[2], 'rat', ARGV[3], 'ut', ARGV[3])
-        redis.call('HDEL', KEYS[2], ARGV[1])
         """ + Log(seq: 3, log: 4, kind: "'r'", id: "ARGV[1]", sig: "rec[2]", val: "rec[3]", logMax: "ARGV[4]") + """
         return {1, seq}
         """;
