@@ -35,6 +35,16 @@ namespace HashForum.Imaging;
 /// 16-bit samples are scaled to 8 bits by ImageSharp (the reference hashes the low byte, a quirk
 /// we do not copy). EXIF orientation is ignored. CMYK JPEGs use ImageSharp's conversion to RGB.
 /// </para>
+/// <para>
+/// JPEG fast path: baseline and extended sequential Huffman JPEGs (8-bit, grey or YCbCr) are not
+/// decoded by ImageSharp but by our own decoder (<see cref="JpegLumaDecoder"/>), which goes
+/// straight to luminance without making an RGB image, computing it as the PDQ reference's decoder
+/// (ImageMagick on libjpeg) does: float IDCT, fancy chroma upsampling, integer YCbCr to RGB with
+/// clamping. Its own header walk stands in for Identify, and the dimension checks still come
+/// before any pixel buffer. Grey JPEGs, and colour JPEGs whose chroma is all zero (neutral
+/// pictures), give the decoded grey as is. Progressive, arithmetic-coded, 12-bit, lossless, CMYK,
+/// YCCK and RGB (Adobe transform 0) files take the ImageSharp path above, unchanged.
+/// </para>
 /// </remarks>
 public sealed class ImageDecoder
 {

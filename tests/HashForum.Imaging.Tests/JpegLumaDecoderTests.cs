@@ -394,6 +394,66 @@ public sealed class JpegLumaDecoderTests
         return image;
     }
 
+    [Test]
+    public void Transform_RandomBlocks_VectorAndPortableVersionsAgree()
+    {
+        // Arrange: the AVX2 transform must give exactly what the portable one gives.
+        Assume.That(System.Runtime.Intrinsics.X86.Avx2.IsSupported, "AVX2 is needed to compare the two");
+        var random = new Random(5);
+        var quant = Enumerable.Range(0, 64).Select(i => 1 + (i % 13)).ToArray();
+        var multipliers = new float[64];
+        JpegFloatIdct.Multipliers(quant, multipliers);
+        var vector = new int[64];
+        var portable = new int[64];
+
+        for (var run = 0; run < 2000; run++)
+        {
+            var coefficients = new int[64];
+            for (var i = random.Next(1, 64); i > 0; i--)
+            {
+                coefficients[random.Next(64)] = random.Next(-300, 300);
+            }
+
+            // Act
+            JpegFloatIdct.TransformAvx2(coefficients, multipliers, vector);
+            JpegFloatIdct.TransformPortable(coefficients, multipliers, portable);
+
+            // Assert
+            Assert.That(vector, Is.EqualTo(portable), $"run {run}");
+        }
+    }
+
+    [Test]
+    public void Decode_FastPathSlowerThanTheTimeBudget_IsRefusedAsTooComplex()
+    {
+        // Arrange
+        var decoder = new ImageDecoder(new ImageLimits { DecodeTimeout = TimeSpan.FromTicks(1) });
+        var data = TestImages.Jpeg(64, 48);
+        Assert.That(JpegLumaDecoder.TryReadFrame(data), Is.Not.Null);
+
+        // Act
+        var (_, error) = CorruptInputTests.Attempt(decoder, data);
+
+        // Assert
+        Assert.That(error?.Error, Is.EqualTo(ImageDecodeError.TooComplex));
+        Assert.That(decoder.OutstandingBuffers, Is.Zero);
+    }
+
+    [Test]
+    public void Decode_MissingQuantisationTable_IsRefusedAsCorrupt()
+    {
+        // Arrange: point the luma component at table 3, which the file does not define.
+        var data = TestImages.Jpeg(32, 32);
+        var sof = IndexOfMarker(data, 0xC0);
+        data[sof + 12] = 3;
+
+        // Act
+        var (_, error) = CorruptInputTests.Attempt(_fast, data);
+
+        // Assert
+        Assert.That(error?.Error, Is.EqualTo(ImageDecodeError.Corrupt));
+    }
+
     private static (float Max, double Mean) Difference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         Assert.That(a.Length, Is.EqualTo(b.Length));

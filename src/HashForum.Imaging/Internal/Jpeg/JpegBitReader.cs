@@ -31,12 +31,6 @@ internal ref struct JpegBitReader
     /// <summary>True when bits past the end of the scan's data were consumed.</summary>
     public readonly bool Overran => _count < _paddingBytes * 8;
 
-    /// <summary>The next 16 bits, left in place. Call <see cref="EnsureBits"/> first.</summary>
-    public readonly int Peek16 => (int)(_bits >> 48);
-
-    /// <summary>The next <see cref="JpegHuffmanTable.LookupBits"/> bits, left in place.</summary>
-    public readonly int PeekLookup => (int)(_bits >> (64 - JpegHuffmanTable.LookupBits));
-
     /// <summary>
     /// For decoders that keep the buffer in locals (registers) across a block: takes the state
     /// back, fills it to at least 32 bits, and hands it out again.
@@ -59,35 +53,6 @@ internal ref struct JpegBitReader
     {
         _bits = bits;
         _count = count;
-    }
-
-    /// <summary>Makes sure at least 32 bits are buffered (a Huffman code plus its extra bits).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void EnsureBits()
-    {
-        if (_count < 32)
-        {
-            Fill();
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Skip(int bits)
-    {
-        _bits <<= bits;
-        _count -= bits;
-    }
-
-    /// <summary>Reads <paramref name="size"/> bits (1 to 16) and extends them to a signed value (JPEG's EXTEND).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int ReceiveExtend(int size)
-    {
-        var value = (int)(_bits >> (64 - size));
-        _bits <<= size;
-        _count -= size;
-
-        // value < 2^(size-1) means a negative number: value - (2^size - 1).
-        return value - ((((value >> (size - 1)) & 1) - 1) & ((1 << size) - 1));
     }
 
     /// <summary>

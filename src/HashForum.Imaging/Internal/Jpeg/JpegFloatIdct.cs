@@ -189,8 +189,9 @@ internal static class JpegFloatIdct
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> OutputFloat(Vector256<float> row)
     {
+        // maxps/minps directly: the values are never NaN, so the IEEE care of Vector256.Max is not needed.
         var rounded = Avx.RoundToNearestInteger(row) + Vector256.Create(128f);
-        return Vector256.Min(Vector256.Max(rounded, Vector256<float>.Zero), Vector256.Create(255f));
+        return Avx.Min(Avx.Max(rounded, Vector256<float>.Zero), Vector256.Create(255f));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
