@@ -394,6 +394,47 @@ public sealed class JpegLumaDecoderTests
         return image;
     }
 
+    [TestCase("s422")]
+    [TestCase("s440")]
+    [TestCase("s411")]
+    [TestCase("s420-optimized-restart")]
+    [TestCase("s444-restart3")]
+    [TestCase("s420-separate-scans")]
+    [TestCase("grey")]
+    public void Decode_LibjpegTurboFixture_EqualsLumaOfDjpegFloatOutput(string name)
+    {
+        // Arrange: the oracle is libjpeg-turbo 2.1.5's own decode (djpeg -dct float), as the
+        // reference's ImageMagick makes it, weighed with the BT.601 floats (TestData/Jpeg/README.md).
+        var data = File.ReadAllBytes(Fixture(name + ".jpg"));
+        var expected = LumaOfPnm(File.ReadAllBytes(Fixture(name + ".pnm")), out var width, out var height);
+        Assert.That(JpegLumaDecoder.TryReadFrame(data), Is.Not.Null, "the file must take the fast path");
+
+        // Act
+        using var luma = _fast.Decode(data);
+
+        // Assert: identical, pixel for pixel.
+        Assert.That((luma.Width, luma.Height), Is.EqualTo((width, height)));
+        Assert.That(luma.Pixels.ToArray(), Is.EqualTo(expected));
+    }
+
+    [TestCase("progressive")]
+    [TestCase("arithmetic")]
+    [TestCase("rgb")]
+    public void Decode_LibjpegTurboFixtureOutsideTheFastPath_TakesTheImageSharpPathUnchanged(string name)
+    {
+        // Arrange
+        var data = File.ReadAllBytes(Fixture(name + ".jpg"));
+
+        // Act
+        var (withFastPath, error) = CorruptInputTests.Attempt(_fast, data);
+        var (without, errorWithout) = CorruptInputTests.Attempt(_oracle, data);
+
+        // Assert: the same pixels, or the same refusal (ImageSharp 2.1 has no arithmetic decoding).
+        Assert.That(JpegLumaDecoder.TryReadFrame(data), Is.Null);
+        Assert.That(withFastPath, Is.EqualTo(without));
+        Assert.That(error?.Error, Is.EqualTo(errorWithout?.Error));
+    }
+
     [Test]
     public void Transform_RandomBlocks_VectorAndPortableVersionsAgree()
     {
@@ -452,6 +493,63 @@ public sealed class JpegLumaDecoderTests
 
         // Assert
         Assert.That(error?.Error, Is.EqualTo(ImageDecodeError.Corrupt));
+    }
+
+    private static string Fixture(string file)
+    {
+        for (var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "tests", "HashForum.Imaging.Tests", "TestData", "Jpeg", file);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        Assert.Fail($"fixture {file} not found above {TestContext.CurrentContext.TestDirectory}");
+        return string.Empty;
+    }
+
+    /// <summary>Luminance of a binary PPM (P6, BT.601 floats) or PGM (P5, grey as is) with maxval 255.</summary>
+    private static float[] LumaOfPnm(byte[] pnm, out int width, out int height)
+    {
+        var position = 0;
+        string Token()
+        {
+            while (char.IsWhiteSpace((char)pnm[position]))
+            {
+                position++;
+            }
+
+            var start = position;
+            while (!char.IsWhiteSpace((char)pnm[position]))
+            {
+                position++;
+            }
+
+            return System.Text.Encoding.ASCII.GetString(pnm, start, position - start);
+        }
+
+        var magic = Token();
+        width = int.Parse(Token(), System.Globalization.CultureInfo.InvariantCulture);
+        height = int.Parse(Token(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(Token(), Is.EqualTo("255"));
+        position++;
+        var luma = new float[width * height];
+        if (magic == "P6")
+        {
+            Luminance.FromRgb24(pnm.AsSpan(position, luma.Length * 3), luma);
+        }
+        else
+        {
+            Assert.That(magic, Is.EqualTo("P5"));
+            for (var i = 0; i < luma.Length; i++)
+            {
+                luma[i] = pnm[position + i];
+            }
+        }
+
+        return luma;
     }
 
     private static (float Max, double Mean) Difference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
