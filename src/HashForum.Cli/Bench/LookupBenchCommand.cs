@@ -29,7 +29,7 @@ internal static class LookupBenchCommand
         per call of this client (and of the server with --server-pid), which holds steadier than rates when other
         work shares the machine;
         --json: {"mode","rate_per_s","p50_ms","p99_ms","ceiling_rate_per_s","concurrency","seconds","calls","errors",
-                 "connections","client_cpu_us_per_call","server_cpu_us_per_call","load_average"}.
+                 "connections","client_cpu_us_per_call","server_cpu_us_per_call","server_cpu_us_per_health_call","load_average"}.
         """;
 
     private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal) { "--json" };
@@ -73,7 +73,9 @@ internal static class LookupBenchCommand
                 // Warm up (JIT, connections, server caches), then the ceiling, then the lookups.
                 Measure(health, concurrency, TimeSpan.FromSeconds(1), null);
                 Measure(work, concurrency, TimeSpan.FromSeconds(1), rate);
+                var healthCpu = serverPid is { } hpid ? ProcessCpu(hpid) : null;
                 var ceiling = Measure(health, concurrency, TimeSpan.FromSeconds(Math.Min(seconds, 5)), null);
+                healthCpu = serverPid is { } hpid2 && healthCpu is { } hbefore ? ProcessCpu(hpid2) - hbefore : null;
                 var clientCpu = Environment.CpuUsage.TotalTime;
                 var serverCpu = serverPid is { } pid ? ProcessCpu(pid) : null;
                 var result = Measure(work, concurrency, TimeSpan.FromSeconds(seconds), rate);
@@ -97,6 +99,7 @@ internal static class LookupBenchCommand
                     TargetRate = rate,
                     ClientCpuUsPerCall = clientCpu.TotalMicroseconds / calls,
                     ServerCpuUsPerCall = serverCpu?.TotalMicroseconds / calls,
+                    ServerCpuUsPerHealthCall = healthCpu?.TotalMicroseconds / Math.Max(1, ceiling.Calls),
                     LoadAverage = LoadAverage(),
                 };
                 stdout.WriteLine(parsed.Has("--json") ? report.ToJson() : report.ToText());
@@ -330,6 +333,8 @@ internal sealed class LookupBenchReport
 
     public double? ServerCpuUsPerCall { get; init; }
 
+    public double? ServerCpuUsPerHealthCall { get; init; }
+
     public double? LoadAverage { get; init; }
 
     public int Seconds { get; init; }
@@ -361,6 +366,11 @@ internal sealed class LookupBenchReport
             w.WriteNumber("server_cpu_us_per_call", Math.Round(server, 1));
         }
 
+        if (ServerCpuUsPerHealthCall is { } health)
+        {
+            w.WriteNumber("server_cpu_us_per_health_call", Math.Round(health, 1));
+        }
+
         if (LoadAverage is { } load)
         {
             w.WriteNumber("load_average", load);
@@ -373,5 +383,5 @@ internal sealed class LookupBenchReport
     });
 
     public string ToText() => string.Create(CultureInfo.InvariantCulture,
-        $"mode {Mode}: {RatePerSecond:F0} {(Mode == "image" ? "images" : "hashes")}/s, call p50 {P50Ms:F2} ms, p99 {P99Ms:F2} ms ({Calls} calls, {Errors} errors, concurrency {Concurrency}, {Connections} connections{(TargetRate is { } t ? $", paced at {t} calls/s" : string.Empty)}); health-check ceiling {CeilingRatePerSecond:F0} calls/s; CPU per call: client {ClientCpuUsPerCall:F0} us{(ServerCpuUsPerCall is { } s ? $", server {s:F0} us" : string.Empty)}; load average {LoadAverage:F1}");
+        $"mode {Mode}: {RatePerSecond:F0} {(Mode == "image" ? "images" : "hashes")}/s, call p50 {P50Ms:F2} ms, p99 {P99Ms:F2} ms ({Calls} calls, {Errors} errors, concurrency {Concurrency}, {Connections} connections{(TargetRate is { } t ? $", paced at {t} calls/s" : string.Empty)}); health-check ceiling {CeilingRatePerSecond:F0} calls/s; CPU per call: client {ClientCpuUsPerCall:F0} us{(ServerCpuUsPerCall is { } s ? $", server {s:F0} us (health check {ServerCpuUsPerHealthCall:F0} us)" : string.Empty)}; load average {LoadAverage:F1}");
 }

@@ -70,8 +70,7 @@ internal sealed class AuthInterceptor(
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"Method {method} declares no scope, so nobody may call it."));
         }
 
-        var result = await validator.ValidateAsync(context.RequestHeaders.GetValue("authorization"), context.CancellationToken)
-            .ConfigureAwait(false);
+        var result = await validator.ValidateAsync(Authorization(context), context.CancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             var code = result.Outcome == AuthOutcome.Suspended ? StatusCode.PermissionDenied : StatusCode.Unauthenticated;
@@ -103,6 +102,16 @@ internal sealed class AuthInterceptor(
         }
 
         context.SetCaller(caller);
+    }
+
+    /// <summary>
+    /// The <c>authorization</c> header, read from the HTTP request: <see cref="ServerCallContext.RequestHeaders"/> would
+    /// copy every header of the call into a new collection first. The last value wins, as with <c>Metadata.GetValue</c>.
+    /// </summary>
+    private static string? Authorization(ServerCallContext context)
+    {
+        var values = context.GetHttpContext().Request.Headers.Authorization;
+        return values.Count == 0 ? null : values[values.Count - 1];
     }
 
     private static Scopes? RequiredScope(ServerCallContext context)

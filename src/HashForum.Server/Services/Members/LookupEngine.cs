@@ -1,3 +1,4 @@
+using System.Globalization;
 using HashForum.Hashing.Pdq;
 using HashForum.Index;
 using HashForum.Server.Indexing;
@@ -47,20 +48,43 @@ internal sealed class LookupEngine(IndexSink sink, IHashStore store, LabelTaxono
         return new Resolved(Math.Min(distance, _options.MaxDistanceCap), given.Dihedral, filter);
     }
 
-    /// <summary>A hash query (one of a batch when <paramref name="field"/> is e.g. <c>queries[3]</c>).</summary>
-    public ValueTask<V1.LookupResponse> LookupHashAsync(
-        V1.LookupHashRequest query, Resolved resolved, string field, CancellationToken cancellationToken)
+    /// <summary>
+    /// Where a query sits in its request, for error messages only: the whole request, <c>queries[i]</c> of a batch, or
+    /// <c>message i</c> of a stream. A value, so that a batch names its queries without a string per query.
+    /// </summary>
+    public readonly record struct QueryField(string? Collection, int Index)
     {
-        var prefix = field.Length == 0 ? string.Empty : field + ".";
+        public static QueryField Request => default;
+
+        public static QueryField Batch(int index) => new("queries", index);
+
+        public static QueryField Stream(int index) => new("message", index);
+
+        /// <summary>The query itself: <c>query</c>, <c>queries[3]</c>, <c>message 3</c>.</summary>
+        public string Name() => Collection switch
+        {
+            null => "query",
+            "queries" => string.Create(CultureInfo.InvariantCulture, $"queries[{Index}]"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{Collection} {Index}"),
+        };
+
+        /// <summary>A field of the query: <c>pdq</c>, <c>queries[3].pdq</c>, <c>message 3.pdq</c>.</summary>
+        public string Name(string field) => Collection is null ? field : Name() + "." + field;
+    }
+
+    /// <summary>A hash query (one of a batch or a stream when <paramref name="field"/> says so).</summary>
+    public ValueTask<V1.LookupResponse> LookupHashAsync(
+        V1.LookupHashRequest query, Resolved resolved, QueryField field, CancellationToken cancellationToken)
+    {
         if (resolved.Dihedral)
         {
-            throw RequestErrors.Invalid(prefix + "options.dihedral",
+            throw RequestErrors.Invalid(field.Name("options.dihedral"),
                 "the dihedral variants come from an image's DCT and cannot be derived from a hash; send the image, or hash the variants on your side and look each up.");
         }
 
         if (query.HasQuality && (query.Quality < 0 || query.Quality > 100))
         {
-            throw RequestErrors.Invalid(prefix + "quality", $"PDQ quality is 0 to 100; got {query.Quality}.");
+            throw RequestErrors.Invalid(field.Name("quality"), $"PDQ quality is 0 to 100; got {query.Quality}.");
         }
 
         switch (query.QueryCase)
@@ -68,23 +92,23 @@ internal sealed class LookupEngine(IndexSink sink, IHashStore store, LabelTaxono
             case V1.LookupHashRequest.QueryOneofCase.Pdq:
                 if (!Hash256.TryParse(query.Pdq, out var hash, out var error))
                 {
-                    throw RequestErrors.Invalid(prefix + "pdq", error);
+                    throw RequestErrors.Invalid(field.Name("pdq"), error);
                 }
 
                 return LookupPdqAsync(hash, query, resolved, cancellationToken);
             case V1.LookupHashRequest.QueryOneofCase.PdqBytes:
                 if (query.PdqBytes.Length != Hash256.ByteLength)
                 {
-                    throw RequestErrors.Invalid(prefix + "pdq_bytes", $"a PDQ hash is {Hash256.ByteLength} bytes; got {query.PdqBytes.Length}.");
+                    throw RequestErrors.Invalid(field.Name("pdq_bytes"), $"a PDQ hash is {Hash256.ByteLength} bytes; got {query.PdqBytes.Length}.");
                 }
 
                 return LookupPdqAsync(Hash256.FromBytes(query.PdqBytes.Span), query, resolved, cancellationToken);
             case V1.LookupHashRequest.QueryOneofCase.Md5:
-                return LookupExactAsync(SignalType.Md5, Normalize(SignalType.Md5, query.Md5, prefix + "md5"), resolved, cancellationToken);
+                return LookupExactAsync(SignalType.Md5, Normalize(SignalType.Md5, query.Md5, field.Name("md5")), resolved, cancellationToken);
             case V1.LookupHashRequest.QueryOneofCase.Sha256:
-                return LookupExactAsync(SignalType.Sha256, Normalize(SignalType.Sha256, query.Sha256, prefix + "sha256"), resolved, cancellationToken);
+                return LookupExactAsync(SignalType.Sha256, Normalize(SignalType.Sha256, query.Sha256, field.Name("sha256")), resolved, cancellationToken);
             default:
-                throw RequestErrors.Invalid(field.Length == 0 ? "query" : field, "set one of pdq, pdq_bytes, md5 or sha256.");
+                throw RequestErrors.Invalid(field.Name(), "set one of pdq, pdq_bytes, md5 or sha256.");
         }
     }
 

@@ -29,7 +29,7 @@ internal sealed class LookupService(LookupEngine engine, ImageHashing hashing, I
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var resolved = await engine.ResolveAsync(request.Options, "options", context.CancellationToken).ConfigureAwait(false);
-        return await engine.LookupHashAsync(request, resolved, string.Empty, context.CancellationToken).ConfigureAwait(false);
+        return await engine.LookupHashAsync(request, resolved, LookupEngine.QueryField.Request, context.CancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<V1.LookupBatchResponse> LookupBatch(V1.LookupBatchRequest request, ServerCallContext context)
@@ -48,7 +48,9 @@ internal sealed class LookupService(LookupEngine engine, ImageHashing hashing, I
         for (var i = 0; i < count; i++)
         {
             var own = request.Queries[i].Options;
-            resolved[i] = own is null ? shared : await engine.ResolveAsync(own, Field(i) + ".options", context.CancellationToken).ConfigureAwait(false);
+            resolved[i] = own is null
+                ? shared
+                : await engine.ResolveAsync(own, LookupEngine.QueryField.Batch(i).Name("options"), context.CancellationToken).ConfigureAwait(false);
         }
 
         // The index part of each query is synchronous and lock-free: a large batch is searched on every core at once.
@@ -65,7 +67,7 @@ internal sealed class LookupService(LookupEngine engine, ImageHashing hashing, I
                 try
                 {
 #pragma warning disable CA2012 // Each one is awaited exactly once, in order, below.
-                    pending[i] = engine.LookupHashAsync(request.Queries[i], resolved[i], Field(i), context.CancellationToken);
+                    pending[i] = engine.LookupHashAsync(request.Queries[i], resolved[i], LookupEngine.QueryField.Batch(i), context.CancellationToken);
 #pragma warning restore CA2012
                 }
                 catch (RpcException ex)
@@ -96,8 +98,6 @@ internal sealed class LookupService(LookupEngine engine, ImageHashing hashing, I
         return response;
     }
 
-    private static string Field(int i) => "queries[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
-
     public override async Task LookupStream(
         IAsyncStreamReader<V1.LookupHashRequest> requestStream, IServerStreamWriter<V1.LookupResponse> responseStream, ServerCallContext context)
     {
@@ -109,10 +109,10 @@ internal sealed class LookupService(LookupEngine engine, ImageHashing hashing, I
         while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
         {
             var query = requestStream.Current;
-            var field = "message " + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var field = LookupEngine.QueryField.Stream(n);
             var resolved = query.Options is null
                 ? defaults
-                : await engine.ResolveAsync(query.Options, field + ".options", context.CancellationToken).ConfigureAwait(false);
+                : await engine.ResolveAsync(query.Options, field.Name("options"), context.CancellationToken).ConfigureAwait(false);
             await responseStream.WriteAsync(
                 await engine.LookupHashAsync(query, resolved, field, context.CancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
             n++;

@@ -20,6 +20,14 @@ internal static class MemberApiServiceCollectionExtensions
         services.AddSingleton<ImageHashing>();
         services.AddSingleton<LabelTaxonomy>();
         services.AddSingleton<LookupEngine>();
+
+        // The service classes hold no per-call state: registered, grpc-dotnet resolves the one instance instead of
+        // constructing a new one for every call (the lookup path is the hot one).
+        services.AddSingleton<LookupService>();
+        services.AddSingleton<HashingService>();
+        services.AddSingleton<ContributeService>();
+        services.AddSingleton<SyncService>();
+        services.AddSingleton<LabelService>();
         return services;
     }
 
