@@ -533,7 +533,7 @@ internal sealed class RedisHashStore : IHashStore
             }
         }
 
-        return string.Join(',', labels.Distinct(StringComparer.Ordinal));
+        return labels.Count == 1 ? labels[0] : string.Join(',', labels.Distinct(StringComparer.Ordinal));
     }
 
     /// <summary>A validated contribution with its keys and arguments worked out.</summary>

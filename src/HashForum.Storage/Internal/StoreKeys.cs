@@ -33,7 +33,11 @@ internal static class StoreKeys
     public const string PartitionsKey = Prefix + "{meta}:partitions";
     public const string ChangesChannel = Prefix + "changes";
 
-    public static string Tag(int partition) => Prefix + "{p" + partition.ToString(CultureInfo.InvariantCulture) + "}:";
+    /// <summary>The tags of every possible partition, built once: bulk writes make three keys per record.</summary>
+    private static readonly string[] Tags =
+        [.. Enumerable.Range(0, RecordIds.MaxPartitions).Select(p => Prefix + "{p" + p.ToString(CultureInfo.InvariantCulture) + "}:")];
+
+    public static string Tag(int partition) => Tags[partition];
 
     public static RedisKey Ids(int partition) => Tag(partition) + "ids";
 
