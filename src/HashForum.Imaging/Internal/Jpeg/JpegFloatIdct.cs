@@ -51,6 +51,54 @@ internal static class JpegFloatIdct
     }
 
     /// <summary>
+    /// Transforms a block into 8 rows of 8 samples of <paramref name="output"/>,
+    /// <paramref name="stride"/> apart (a chroma plane).
+    /// </summary>
+    public static void Transform(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<int> output, int stride)
+    {
+        // The slice proves the eight rows of eight that the unchecked stores below write.
+        output = output[..((7 * stride) + 8)];
+        if (!Avx2.IsSupported)
+        {
+            Span<int> samples = stackalloc int[64];
+            Transform(coefficients, multipliers, samples);
+            for (var row = 0; row < 8; row++)
+            {
+                samples.Slice(row * 8, 8).CopyTo(output.Slice(row * stride, 8));
+            }
+
+            return;
+        }
+
+        coefficients = coefficients[..64];
+        multipliers = multipliers[..64];
+        ref var c = ref MemoryMarshal.GetReference(coefficients);
+        ref var m = ref MemoryMarshal.GetReference(multipliers);
+        var v0 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c)) * Vector256.LoadUnsafe(ref m);
+        var v1 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 8)) * Vector256.LoadUnsafe(ref m, 8);
+        var v2 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 16)) * Vector256.LoadUnsafe(ref m, 16);
+        var v3 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 24)) * Vector256.LoadUnsafe(ref m, 24);
+        var v4 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 32)) * Vector256.LoadUnsafe(ref m, 32);
+        var v5 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 40)) * Vector256.LoadUnsafe(ref m, 40);
+        var v6 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 48)) * Vector256.LoadUnsafe(ref m, 48);
+        var v7 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 56)) * Vector256.LoadUnsafe(ref m, 56);
+        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        ref var target = ref MemoryMarshal.GetReference(output);
+        var offset = (nuint)stride;
+        Output(v0).StoreUnsafe(ref target);
+        Output(v1).StoreUnsafe(ref target, offset);
+        Output(v2).StoreUnsafe(ref target, 2 * offset);
+        Output(v3).StoreUnsafe(ref target, 3 * offset);
+        Output(v4).StoreUnsafe(ref target, 4 * offset);
+        Output(v5).StoreUnsafe(ref target, 5 * offset);
+        Output(v6).StoreUnsafe(ref target, 6 * offset);
+        Output(v7).StoreUnsafe(ref target, 7 * offset);
+    }
+
+    /// <summary>
     /// Transforms a block that lies wholly inside the image straight into the luminance buffer:
     /// the samples as floats (whole numbers), rows <paramref name="stride"/> apart.
     /// </summary>

@@ -442,6 +442,10 @@ internal static class JpegLumaDecoder
         }
 
         var reader = new JpegBitReader(entropy);
+
+        // The chroma planes, looked up once (each lookup goes through two memory managers).
+        var cbPlane = state.Planes[1] is { } cbOwner ? cbOwner.Memory.Span : default;
+        var crPlane = state.Planes[2] is { } crOwner ? crOwner.Memory.Span : default;
         Span<int> predictors = stackalloc int[4];
         Span<int> coefficients = stackalloc int[64];
         Span<int> samples = stackalloc int[64];
@@ -523,10 +527,16 @@ internal static class JpegLumaDecoder
                             else
                             {
                                 chromaSeen |= last != 0 || coefficients[0] != 0;
-                                var plane = state.Planes[index]!.Memory.Span;
                                 var stride = state.PlaneStride[index];
-                                Samples(coefficients, last, blockMultipliers, samples);
-                                WriteChroma(samples, plane[((y * stride) + x)..], stride);
+                                var target = (index == 1 ? cbPlane : crPlane)[((y * stride) + x)..];
+                                if (last == 0)
+                                {
+                                    WriteFlatChroma(JpegFloatIdct.Flat(coefficients[0], blockMultipliers[0]), target, stride);
+                                }
+                                else
+                                {
+                                    JpegFloatIdct.Transform(coefficients, blockMultipliers, target, stride);
+                                }
                             }
 
                             coefficients.Clear();
@@ -584,11 +594,11 @@ internal static class JpegLumaDecoder
         }
     }
 
-    private static void WriteChroma(ReadOnlySpan<int> samples, Span<int> target, int stride)
+    private static void WriteFlatChroma(int value, Span<int> target, int stride)
     {
         for (var row = 0; row < 8; row++)
         {
-            samples.Slice(row * 8, 8).CopyTo(target.Slice(row * stride, 8));
+            target.Slice(row * stride, 8).Fill(value);
         }
     }
 
