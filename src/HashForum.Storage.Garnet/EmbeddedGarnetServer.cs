@@ -18,7 +18,12 @@ namespace HashForum.Storage.Garnet;
 /// <item><c>--aof --aof-commit-freq 0 --aof-commit-wait</c>: an acknowledged write is on disk, so it survives a
 /// crash; <c>--recover</c> replays it at the next start. A commit frequency above 0 (group commit) together with
 /// commit-wait does not work in Garnet 2.2.8: at 5 ms bulk writes got no reply within 60 s, at 2 ms they ran at
-/// 109 records/s; manual commits (<c>-1</c>) are refused with commit-wait.</item>
+/// 109 records/s; manual commits (<c>-1</c>) are refused with commit-wait. Commit-wait is also why bulk writes are
+/// slow here (about 2,000 records/s on this project's 2-core machine under load, 440 us of CPU a record, against
+/// about 150 us without it): a CPU profile shows every <c>redis.call</c> inside a script running as a nested
+/// session that waits for its own AOF commit, with the script's keys locked, so larger scripts do not help
+/// (1,024 records a script were no faster than 256). Waiting once per script or per bulk call would need every
+/// writer in the process to wait for the commit itself (e.g. COMMITAOF before acknowledging) instead of Garnet.</item>
 /// </list>
 /// Found while chasing "stalls" of bulk runs: FLUSHDB of data that has spilled to the storage tier hangs for good
 /// (the session waits in <c>LogAccessor.ShiftBeginAddress</c> for a flush that never completes), so nothing here
