@@ -60,6 +60,11 @@ internal static class ServerApplication
                 ["Logging:LogLevel:GarnetServer"] = "Warning",
                 ["Logging:LogLevel:ArgParser"] = "Warning",
                 ["Logging:LogLevel:SingleDatabaseManager"] = "Warning",
+
+                // ASP.NET Core logs every request at Information: measured, that more than doubled the server's CPU
+                // per unary lookup (573 us against 243 us) and wrote 11 MB in 12 s under load. Our own log lines and
+                // the audit log say what happened; raise this in configuration to trace requests.
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
             },
         });
         builder.Services.AddApplicationServices(builder.Configuration);
