@@ -1,7 +1,8 @@
 namespace HashForum.Storage.Internal;
 
 /// <summary>
-/// The Lua scripts that write a record and its change log entry atomically. Every key a script touches is passed in
+/// The Lua scripts that write a record and its change log entry atomically (on embedded Garnet, atomically while it
+/// runs; after a crash see <see cref="Contribute"/>). Every key a script touches is passed in
 /// KEYS and shares the partition's hash tag (Redis Cluster; Garnet locks exactly the KEYS in transaction mode).
 /// Ids are passed in as text and never computed in Lua (Redis' Lua 5.1 numbers are doubles). Time comes from the
 /// client, not from TIME, so scripts stay deterministic. Each script trims the partition's log to about ARGV's
@@ -19,7 +20,7 @@ internal static class StoreScripts
     /// <summary>
     /// Contributes a batch of records of one partition in one call: the idempotency check, the record, the value
     /// index, the active-records entry and the change log entry of each item, atomically. One call per batch spreads
-    /// the per-command cost (and, on Garnet, the AOF commit) over the batch.
+    /// the per-command cost over the batch (not Garnet's AOF commit-wait, which is per call inside the script).
     /// KEYS: seq, log, then val, rec and act bucket of each item. ARGV: now-ms, log-length, then member, id, signal,
     /// value, act-entry, quality, labels, note, reference of each item (ids reserved by the caller; an item that
     /// turns out to exist leaves its id unused). Returns, per item, 1 and the new id, or 0 and the id the member
