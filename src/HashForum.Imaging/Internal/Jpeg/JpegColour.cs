@@ -29,7 +29,7 @@ internal static class JpegColour
     private const int CrToG = (int)((0.71414 * (1 << ScaleBits)) + 0.5);
     private const int CbToG = (int)((0.34414 * (1 << ScaleBits)) + 0.5);
 
-    /// <summary>The length of the work buffer <see cref="ToLuminance"/> needs, in ints.</summary>
+    /// <summary>The length of the work buffer <see cref="ToLuminance"/> needs, in shorts.</summary>
     public static int RowBufferLength(int width) => 2 * (RowLength(width) + SumLength(width));
 
     /// <summary>
@@ -60,10 +60,10 @@ internal static class JpegColour
     private static int SumLength(int width) => (width / 2) + 64;
 
     /// <summary>Y (in <paramref name="luma"/>) with upsampled Cb and Cr to R, G, B, to luminance, in place.</summary>
-    private static void ConvertRow(Span<float> luma, ReadOnlySpan<int> cb, ReadOnlySpan<int> cr)
+    private static void ConvertRow(Span<float> luma, ReadOnlySpan<short> cb, ReadOnlySpan<short> cr)
     {
         var x = 0;
-        if (Vector256.IsHardwareAccelerated && luma.Length >= 8)
+        if (Avx2.IsSupported && luma.Length >= 8)
         {
             // The three spans have the same length (the caller slices them), so the loads and
             // stores of x .. x + 7 with x + 8 <= length stay inside all three.
@@ -73,8 +73,8 @@ internal static class JpegColour
             for (; x <= luma.Length - 8; x += 8)
             {
                 var y = Vector256.ConvertToInt32(Vector256.LoadUnsafe(ref l, (nuint)x));
-                var blue = Vector256.LoadUnsafe(ref b, (nuint)x) - Vector256.Create(128);
-                var red = Vector256.LoadUnsafe(ref r, (nuint)x) - Vector256.Create(128);
+                var blue = Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref b, (nuint)x)) - Vector256.Create(128);
+                var red = Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref r, (nuint)x)) - Vector256.Create(128);
                 var half = Vector256.Create(OneHalf);
                 var rr = Clamp(y + Vector256.ShiftRightArithmetic((red * CrToR) + half, ScaleBits));
                 var gg = Clamp(y + Vector256.ShiftRightArithmetic((blue * -CbToG) + half + (red * -CrToG), ScaleBits));
@@ -103,9 +103,9 @@ internal static class JpegColour
     /// <summary>Makes the rows of one chroma component at the image's resolution, as libjpeg's jdsample.c does.</summary>
     private readonly ref struct Upsampler
     {
-        private readonly ReadOnlySpan<int> _plane;
-        private readonly Span<int> _output;
-        private readonly Span<int> _sums;
+        private readonly ReadOnlySpan<short> _plane;
+        private readonly Span<short> _output;
+        private readonly Span<short> _sums;
         private readonly int _stride;
         private readonly int _factorX;
         private readonly int _factorY;
@@ -113,7 +113,7 @@ internal static class JpegColour
         private readonly int _lines;
         private readonly int _width;
 
-        public Upsampler(JpegFrame frame, JpegComponent component, ReadOnlySpan<int> plane, int stride, Span<int> output, Span<int> sums)
+        public Upsampler(JpegFrame frame, JpegComponent component, ReadOnlySpan<short> plane, int stride, Span<short> output, Span<short> sums)
         {
             _plane = plane;
             _stride = stride;
@@ -128,12 +128,13 @@ internal static class JpegColour
             _lines = (int)((((long)frame.Height * component.Vertical) + frame.MaxVertical - 1) / frame.MaxVertical);
         }
 
-        public ReadOnlySpan<int> Row(int y)
+        public ReadOnlySpan<short> Row(int y)
         {
             var line = Math.Min(y / _factorY, _lines - 1);
 
-            // Whole vectors of the plane's row: the stride is a multiple of 8 at least _columns.
-            var vectors = (_columns + 7) & ~7;
+            // Whole 16-lane vectors of the plane's row: the stride is a multiple of 8 at least
+            // _columns, and the plane has 16 values of padding after its last row.
+            var vectors = (_columns + 15) & ~15;
             var near = _plane.Slice(line * _stride, vectors);
             if (_factorX == 1 && _factorY == 1)
             {
@@ -145,11 +146,11 @@ internal static class JpegColour
             if (_factorY == 2 && _factorX == 1)
             {
                 // h1v2 (libjpeg-turbo): 3/4 of the nearer row, 1/4 of the farther, bias 1 above and 2 below.
-                var bias = Vector256.Create(upper ? 1 : 2);
-                for (var x = 0; x < vectors; x += 8)
+                var bias = Vector256.Create((short)(upper ? 1 : 2));
+                for (var x = 0; x < vectors; x += 16)
                 {
-                    var sum = (Vector256.Create(near.Slice(x, 8)) * 3) + Vector256.Create(far.Slice(x, 8));
-                    Vector256.ShiftRightArithmetic(sum + bias, 2).CopyTo(_output.Slice(x, 8));
+                    var sum = (Vector256.Create(near.Slice(x, 16)) * 3) + Vector256.Create(far.Slice(x, 16));
+                    Vector256.ShiftRightArithmetic(sum + bias, 2).CopyTo(_output.Slice(x, 16));
                 }
 
                 return _output;
@@ -160,29 +161,30 @@ internal static class JpegColour
                 // h2v2: vertical sums (3 near + far) then the horizontal triangle, biases 8 and 7,
                 // shift 4; h2v1: the samples themselves, biases 1 and 2, shift 2. Padding each end
                 // with the edge value gives libjpeg's special cases for the first and last column.
+                // Sixteen lanes of 16 bits: the largest value, 4 * (3 * 255 + 255) + 8, is 4088.
                 var sums = _sums;
-                for (var x = 0; x < vectors; x += 8)
+                for (var x = 0; x < vectors; x += 16)
                 {
-                    var value = Vector256.Create(near.Slice(x, 8));
+                    var value = Vector256.Create(near.Slice(x, 16));
                     if (_factorY == 2)
                     {
-                        value = (value * 3) + Vector256.Create(far.Slice(x, 8));
+                        value = (value * 3) + Vector256.Create(far.Slice(x, 16));
                     }
 
-                    value.CopyTo(sums.Slice(x + 1, 8));
+                    value.CopyTo(sums.Slice(x + 1, 16));
                 }
 
                 sums[0] = sums[1];
                 sums[_columns + 1] = sums[_columns];
                 var (evenBias, oddBias, shift) = _factorY == 2 ? (8, 7, 4) : (1, 2, 2);
-                for (var x = 0; x < _columns; x += 8)
+                for (var x = 0; x < _columns; x += 16)
                 {
-                    var left = Vector256.Create(sums.Slice(x, 8));
-                    var middle = Vector256.Create(sums.Slice(x + 1, 8)) * 3;
-                    var right = Vector256.Create(sums.Slice(x + 2, 8));
-                    var even = Vector256.ShiftRightArithmetic(middle + left + Vector256.Create(evenBias), shift);
-                    var odd = Vector256.ShiftRightArithmetic(middle + right + Vector256.Create(oddBias), shift);
-                    Interleave(even, odd, _output.Slice(2 * x, 16));
+                    var left = Vector256.Create(sums.Slice(x, 16));
+                    var middle = Vector256.Create(sums.Slice(x + 1, 16)) * 3;
+                    var right = Vector256.Create(sums.Slice(x + 2, 16));
+                    var even = Vector256.ShiftRightArithmetic(middle + left + Vector256.Create((short)evenBias), shift);
+                    var odd = Vector256.ShiftRightArithmetic(middle + right + Vector256.Create((short)oddBias), shift);
+                    Interleave(even, odd, _output.Slice(2 * x, 32));
                 }
 
                 return _output;
@@ -197,18 +199,18 @@ internal static class JpegColour
             return _output;
         }
 
-        private static void Interleave(Vector256<int> even, Vector256<int> odd, Span<int> output)
+        private static void Interleave(Vector256<short> even, Vector256<short> odd, Span<short> output)
         {
             if (Avx2.IsSupported)
             {
                 var low = Avx2.UnpackLow(even, odd);
                 var high = Avx2.UnpackHigh(even, odd);
                 Avx2.Permute2x128(low, high, 0x20).CopyTo(output);
-                Avx2.Permute2x128(low, high, 0x31).CopyTo(output[8..]);
+                Avx2.Permute2x128(low, high, 0x31).CopyTo(output[16..]);
                 return;
             }
 
-            for (var i = 0; i < 8; i++)
+            for (var i = 0; i < 16; i++)
             {
                 output[2 * i] = even[i];
                 output[(2 * i) + 1] = odd[i];

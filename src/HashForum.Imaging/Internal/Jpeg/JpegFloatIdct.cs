@@ -52,9 +52,9 @@ internal static class JpegFloatIdct
 
     /// <summary>
     /// Transforms a block into 8 rows of 8 samples of <paramref name="output"/>,
-    /// <paramref name="stride"/> apart (a chroma plane).
+    /// <paramref name="stride"/> apart (a 16-bit chroma plane).
     /// </summary>
-    public static void Transform(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<int> output, int stride)
+    public static void Transform(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<short> output, int stride)
     {
         // The slice proves the eight rows of eight that the unchecked stores below write.
         output = output[..((7 * stride) + 8)];
@@ -64,7 +64,11 @@ internal static class JpegFloatIdct
             Transform(coefficients, multipliers, samples);
             for (var row = 0; row < 8; row++)
             {
-                samples.Slice(row * 8, 8).CopyTo(output.Slice(row * stride, 8));
+                var destination = output.Slice(row * stride, 8);
+                for (var x = 0; x < 8; x++)
+                {
+                    destination[x] = (short)samples[(row * 8) + x];
+                }
             }
 
             return;
@@ -88,14 +92,14 @@ internal static class JpegFloatIdct
         Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
         ref var target = ref MemoryMarshal.GetReference(output);
         var offset = (nuint)stride;
-        Output(v0).StoreUnsafe(ref target);
-        Output(v1).StoreUnsafe(ref target, offset);
-        Output(v2).StoreUnsafe(ref target, 2 * offset);
-        Output(v3).StoreUnsafe(ref target, 3 * offset);
-        Output(v4).StoreUnsafe(ref target, 4 * offset);
-        Output(v5).StoreUnsafe(ref target, 5 * offset);
-        Output(v6).StoreUnsafe(ref target, 6 * offset);
-        Output(v7).StoreUnsafe(ref target, 7 * offset);
+        OutputShort(v0).StoreUnsafe(ref target);
+        OutputShort(v1).StoreUnsafe(ref target, offset);
+        OutputShort(v2).StoreUnsafe(ref target, 2 * offset);
+        OutputShort(v3).StoreUnsafe(ref target, 3 * offset);
+        OutputShort(v4).StoreUnsafe(ref target, 4 * offset);
+        OutputShort(v5).StoreUnsafe(ref target, 5 * offset);
+        OutputShort(v6).StoreUnsafe(ref target, 6 * offset);
+        OutputShort(v7).StoreUnsafe(ref target, 7 * offset);
     }
 
     /// <summary>
@@ -108,17 +112,22 @@ internal static class JpegFloatIdct
         output = output[..((7 * stride) + 8)];
         ref var target = ref MemoryMarshal.GetReference(output);
         var offset = (nuint)stride;
-        if (last == 0 || !Avx2.IsSupported)
+        if (last == 0)
+        {
+            // A lone DC term: one value for the whole block, eight stores (smooth photos have many).
+            var flat = Vector256.Create((float)Flat(coefficients[0], multipliers[0]));
+            for (nuint row = 0; row < 8; row++)
+            {
+                flat.StoreUnsafe(ref target, row * offset);
+            }
+
+            return;
+        }
+
+        if (!Avx2.IsSupported)
         {
             Span<int> samples = stackalloc int[64];
-            if (last == 0)
-            {
-                samples.Fill(Flat(coefficients[0], multipliers[0]));
-            }
-            else
-            {
-                TransformPortable(coefficients[..64], multipliers[..64], samples);
-            }
+            TransformPortable(coefficients[..64], multipliers[..64], samples);
 
             for (var row = 0; row < 8; row++)
             {
@@ -240,6 +249,14 @@ internal static class JpegFloatIdct
         // maxps/minps directly: the values are never NaN, so the IEEE care of Vector256.Max is not needed.
         var rounded = Avx.RoundToNearestInteger(row) + Vector256.Create(128f);
         return Avx.Min(Avx.Max(rounded, Vector256<float>.Zero), Vector256.Create(255f));
+    }
+
+    /// <summary>As <see cref="Output"/>, narrowed to 16 bits (the values are 0..255, so the saturating pack is exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<short> OutputShort(Vector256<float> row)
+    {
+        var samples = Output(row);
+        return Sse2.PackSignedSaturate(samples.GetLower(), samples.GetUpper());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

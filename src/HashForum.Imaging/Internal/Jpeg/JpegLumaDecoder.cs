@@ -163,13 +163,15 @@ internal static class JpegLumaDecoder
                 {
                     var component = frame.Components[i];
                     state.PlaneStride[i] = across * component.Horizontal * 8;
-                    state.Planes[i] = allocator.Allocate<int>(state.PlaneStride[i] * down * component.Vertical * 8);
+                    // Padded by one vector: the upsampler reads whole 16-lane vectors of a row, which may
+                    // pass the stride's end on the last row (the values there are never used).
+                    state.Planes[i] = allocator.Allocate<short>((state.PlaneStride[i] * down * component.Vertical * 8) + 16);
                 }
             }
 
             if (frame.Components.Length == 3)
             {
-                state.ColourRows = allocator.Allocate<int>(JpegColour.RowBufferLength(frame.Width));
+                state.ColourRows = allocator.Allocate<short>(JpegColour.RowBufferLength(frame.Width));
             }
 
             var luma = buffer.Memory.Span[..(frame.Width * frame.Height)];
@@ -594,11 +596,11 @@ internal static class JpegLumaDecoder
         }
     }
 
-    private static void WriteFlatChroma(int value, Span<int> target, int stride)
+    private static void WriteFlatChroma(int value, Span<short> target, int stride)
     {
         for (var row = 0; row < 8; row++)
         {
-            target.Slice(row * stride, 8).Fill(value);
+            target.Slice(row * stride, 8).Fill((short)value);
         }
     }
 
@@ -815,13 +817,16 @@ internal static class JpegLumaDecoder
         /// <summary>True once a chroma coefficient was nonzero: the picture is not neutral grey.</summary>
         public bool ChromaSeen { get; set; }
 
-        /// <summary>The chroma samples (components 1 and 2) at their own resolution, whole MCUs.</summary>
-        public IMemoryOwner<int>?[] Planes { get; } = new IMemoryOwner<int>?[3];
+        /// <summary>
+        /// The chroma samples (components 1 and 2) at their own resolution, whole MCUs; 16-bit, so
+        /// that the upsampler works on sixteen lanes and a 4:4:4 decode needs 8 bytes a pixel, not 12.
+        /// </summary>
+        public IMemoryOwner<short>?[] Planes { get; } = new IMemoryOwner<short>?[3];
 
         public int[] PlaneStride { get; } = new int[3];
 
         /// <summary>Work rows of <see cref="JpegColour"/>.</summary>
-        public IMemoryOwner<int>? ColourRows { get; set; }
+        public IMemoryOwner<short>? ColourRows { get; set; }
 
         /// <summary>Rows of the luminance buffer already weighed from R, G and B.</summary>
         public int ConvertedRows { get; set; }
