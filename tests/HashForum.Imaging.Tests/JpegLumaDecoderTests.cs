@@ -465,6 +465,45 @@ public sealed class JpegLumaDecoderTests
     }
 
     [Test]
+    public void ConvertRow_EveryYCbCr_MatchesLibjpegIntegerEquations()
+    {
+        // Arrange: all 2^24 (Y, Cb, Cr), a row of every (Cb, Cr) pair per Y. The oracle is
+        // jdcolor.c written out with its table constants (FIX(x) = round(x * 2^16), round half up,
+        // then clamp), weighed the way Luminance weighs a pixel.
+        const int Pairs = 256 * 256;
+        var cb = new short[Pairs];
+        var cr = new short[Pairs];
+        for (var i = 0; i < Pairs; i++)
+        {
+            cb[i] = (short)(i >> 8);
+            cr[i] = (short)(i & 255);
+        }
+
+        var row = new float[Pairs];
+        for (var y = 0; y < 256; y++)
+        {
+            Array.Fill(row, y);
+
+            // Act
+            JpegColour.ConvertRow(row, cb, cr);
+
+            // Assert (compared in a loop: one Assert per pixel would take minutes)
+            for (var i = 0; i < Pairs; i++)
+            {
+                int blue = cb[i] - 128, red = cr[i] - 128;
+                var r = Math.Clamp(y + (((91881 * red) + 32768) >> 16), 0, 255);
+                var g = Math.Clamp(y + (((-22554 * blue) + (-46802 * red) + 32768) >> 16), 0, 255);
+                var b = Math.Clamp(y + (((116130 * blue) + 32768) >> 16), 0, 255);
+                var expected = Luminance.RedWeight * r + Luminance.GreenWeight * g + Luminance.BlueWeight * b;
+                if (BitConverter.SingleToInt32Bits(row[i]) != BitConverter.SingleToInt32Bits(expected))
+                {
+                    Assert.Fail($"Y {y}, Cb {cb[i]}, Cr {cr[i]}: {row[i]} instead of {expected}");
+                }
+            }
+        }
+    }
+
+    [Test]
     public void Decode_FastPathSlowerThanTheTimeBudget_IsRefusedAsTooComplex()
     {
         // Arrange

@@ -60,27 +60,27 @@ internal static class JpegColour
     private static int SumLength(int width) => (width / 2) + 64;
 
     /// <summary>Y (in <paramref name="luma"/>) with upsampled Cb and Cr to R, G, B, to luminance, in place.</summary>
-    private static void ConvertRow(Span<float> luma, ReadOnlySpan<short> cb, ReadOnlySpan<short> cr)
+    internal static void ConvertRow(Span<float> luma, ReadOnlySpan<short> cb, ReadOnlySpan<short> cr)
     {
         var x = 0;
-        if (Avx2.IsSupported && luma.Length >= 8)
+        if (Avx2.IsSupported && luma.Length >= 16)
         {
             // The three spans have the same length (the caller slices them), so the loads and
-            // stores of x .. x + 7 with x + 8 <= length stay inside all three.
+            // stores of x .. x + 15 with x + 16 <= length stay inside all three.
             ref var l = ref MemoryMarshal.GetReference(luma);
             ref var b = ref MemoryMarshal.GetReference(cb[..luma.Length]);
             ref var r = ref MemoryMarshal.GetReference(cr[..luma.Length]);
-            for (; x <= luma.Length - 8; x += 8)
+            for (; x <= luma.Length - 16; x += 16)
             {
-                var y = Vector256.ConvertToInt32(Vector256.LoadUnsafe(ref l, (nuint)x));
-                var blue = Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref b, (nuint)x)) - Vector256.Create(128);
-                var red = Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref r, (nuint)x)) - Vector256.Create(128);
-                var half = Vector256.Create(OneHalf);
-                var rr = Clamp(y + Vector256.ShiftRightArithmetic((red * CrToR) + half, ScaleBits));
-                var gg = Clamp(y + Vector256.ShiftRightArithmetic((blue * -CbToG) + half + (red * -CrToG), ScaleBits));
-                var bb = Clamp(y + Vector256.ShiftRightArithmetic((blue * CbToB) + half, ScaleBits));
-                var weighted = (Vector256.Create(Luminance.RedWeight) * Vector256.ConvertToSingle(rr)) + (Vector256.Create(Luminance.GreenWeight) * Vector256.ConvertToSingle(gg));
-                (weighted + (Vector256.Create(Luminance.BlueWeight) * Vector256.ConvertToSingle(bb))).StoreUnsafe(ref l, (nuint)x);
+                // Y holds whole numbers 0..255, so the plain truncating conversion is exact.
+                var y0 = Avx.ConvertToVector256Int32WithTruncation(Vector256.LoadUnsafe(ref l, (nuint)x));
+                var y1 = Avx.ConvertToVector256Int32WithTruncation(Vector256.LoadUnsafe(ref l, (nuint)x + 8));
+                var y = Avx2.Permute4x64(Avx2.PackSignedSaturate(y0, y1).AsInt64(), 0b11_01_10_00).AsInt16();
+                var blue = Vector256.LoadUnsafe(ref b, (nuint)x) - Vector256.Create((short)128);
+                var red = Vector256.LoadUnsafe(ref r, (nuint)x) - Vector256.Create((short)128);
+                var (rr, gg, bb) = ToRgb16(y, blue, red);
+                Weigh(rr.GetLower(), gg.GetLower(), bb.GetLower()).StoreUnsafe(ref l, (nuint)x);
+                Weigh(rr.GetUpper(), gg.GetUpper(), bb.GetUpper()).StoreUnsafe(ref l, (nuint)x + 8);
             }
         }
 
@@ -96,9 +96,54 @@ internal static class JpegColour
         }
     }
 
+    /// <summary>
+    /// jdcolor.c's integer equations on sixteen 16-bit lanes, exactly: R, G and B clamped to 0..255.
+    /// </summary>
+    /// <remarks>
+    /// A constant above 32767 is split into a multiple of 2^16, which passes the rounding shift
+    /// whole, and a remainder that fits 16 bits: 91881 = 65536 + 26345, 116130 = 2 * 65536 - 14942,
+    /// -46802 = -65536 + 18734. <see cref="RoundedHigh"/> then gives (x * c + 2^15) >> 16 exactly;
+    /// G's two products are summed before the shift (as libjpeg sums them) with pmaddwd in 32 bits.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Clamp(Vector256<int> value) =>
-        Vector256.Min(Vector256.Max(value, Vector256<int>.Zero), Vector256.Create(255));
+    private static (Vector256<short> R, Vector256<short> G, Vector256<short> B) ToRgb16(Vector256<short> y, Vector256<short> blue, Vector256<short> red)
+    {
+        var redOffset = red + RoundedHigh(red, (short)(CrToR - (1 << ScaleBits)));
+        var blueOffset = blue + blue + RoundedHigh(blue, (short)(CbToB - (2 << ScaleBits)));
+
+        // Pairs (Cb, Cr) times (-CbToG, 65536 - CrToG); unpack and pack are both per 128-bit lane,
+        // so the pack restores the order.
+        var greenWeights = Vector256.Create((-CbToG & 0xFFFF) | (((1 << ScaleBits) - CrToG) << 16)).AsInt16();
+        var half = Vector256.Create(OneHalf);
+        var low = Avx2.ShiftRightArithmetic(Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(blue, red), greenWeights) + half, ScaleBits);
+        var high = Avx2.ShiftRightArithmetic(Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(blue, red), greenWeights) + half, ScaleBits);
+        var greenOffset = Avx2.PackSignedSaturate(low, high) - red;
+
+        var max = Vector256.Create((short)255);
+        return (
+            Vector256.Min(Vector256.Max(y + redOffset, Vector256<short>.Zero), max),
+            Vector256.Min(Vector256.Max(y + greenOffset, Vector256<short>.Zero), max),
+            Vector256.Min(Vector256.Max(y + blueOffset, Vector256<short>.Zero), max));
+    }
+
+    /// <summary>(x * c + 2^15) &gt;&gt; 16 for 16-bit x and c: the product's high half, plus one when its low half is at least 2^15.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> RoundedHigh(Vector256<short> x, short c)
+    {
+        var constant = Vector256.Create(c);
+        return Avx2.MultiplyHigh(x, constant) + Vector256.ShiftRightLogical(Avx2.MultiplyLow(x, constant), 15);
+    }
+
+    /// <summary><see cref="Luminance"/>'s weighing of eight pixels, in its order: (0.299 R + 0.587 G) + 0.114 B, no fused multiply-add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Weigh(Vector128<short> red, Vector128<short> green, Vector128<short> blue)
+    {
+        var r = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(red));
+        var g = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(green));
+        var b = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(blue));
+        var weighted = (Vector256.Create(Luminance.RedWeight) * r) + (Vector256.Create(Luminance.GreenWeight) * g);
+        return weighted + (Vector256.Create(Luminance.BlueWeight) * b);
+    }
 
     /// <summary>Makes the rows of one chroma component at the image's resolution, as libjpeg's jdsample.c does.</summary>
     private readonly ref struct Upsampler
