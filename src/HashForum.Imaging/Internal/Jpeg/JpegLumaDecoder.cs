@@ -649,7 +649,10 @@ internal static class JpegLumaDecoder
             count -= size;
         }
 
-        coefficients[0] = predictor;
+        // The slice proves 64 entries, and every ZigZag entry is below 64, so the unchecked stores
+        // below stay inside; `(uint)k > 63` lets the JIT drop the check of ZigZag[k] too.
+        ref var block = ref MemoryMarshal.GetReference(coefficients[..64]);
+        block = predictor;
         ref var fastAc = ref MemoryMarshal.GetArrayDataReference(ac.FastAc);
         ref var acLookup = ref MemoryMarshal.GetArrayDataReference(ac.Lookup);
         var last = 0;
@@ -668,12 +671,12 @@ internal static class JpegLumaDecoder
                 k += (fast >> 4) & 15;
                 bits <<= fast & 15;
                 count -= fast & 15;
-                if (k > 63)
+                if ((uint)k > 63)
                 {
                     throw Corrupt("a block has more than 64 coefficients");
                 }
 
-                coefficients[ZigZag[k]] = fast >> 8;
+                Unsafe.Add(ref block, ZigZag[k]) = fast >> 8;
                 last = k;
                 continue;
             }
@@ -704,12 +707,12 @@ internal static class JpegLumaDecoder
             }
 
             k += run;
-            if (k > 63)
+            if ((uint)k > 63)
             {
                 throw Corrupt("a block has more than 64 coefficients");
             }
 
-            coefficients[ZigZag[k]] = Extend(bits, size);
+            Unsafe.Add(ref block, ZigZag[k]) = Extend(bits, size);
             bits <<= size;
             count -= size;
             last = k;
