@@ -528,7 +528,9 @@ internal static class JpegLumaDecoder
                             }
                             else
                             {
-                                chromaSeen |= last != 0 || coefficients[0] != 0;
+                                // A nonzero return may still be a block of zero runs alone, so its
+                                // coefficients are looked at (only until the first colour is seen).
+                                chromaSeen = chromaSeen || coefficients[0] != 0 || (last != 0 && coefficients[1..].ContainsAnyExcept(0));
                                 var stride = state.PlaneStride[index];
                                 var target = (index == 1 ? cbPlane : crPlane)[((y * stride) + x)..];
                                 if (last == 0)
@@ -605,14 +607,17 @@ internal static class JpegLumaDecoder
     }
 
     /// <summary>
-    /// Decodes one block's quantised coefficients into natural order; returns the zigzag index of
-    /// the last nonzero AC coefficient (0 when there is none).
+    /// Decodes one block's quantised coefficients into natural order; returns 0 when no AC
+    /// coefficient was decoded (the block is flat), otherwise a zigzag index at or past the last one.
     /// </summary>
     /// <remarks>
     /// The hot loop of the decoder. The bit buffer lives in locals (registers) for the whole block
     /// and goes back to the reader at the end. The two table reads index with the top
     /// <see cref="JpegHuffmanTable.LookupBits"/> bits of a 64-bit word (<c>bits &gt;&gt; 55</c>,
     /// so 0..511), and both tables have exactly 512 entries, so those reads skip the bounds check.
+    /// The return value is where the end-of-block code came, not the last nonzero index: one
+    /// register less in the loop. Only a block of zero runs alone (ZRL codes, all values zero) is
+    /// then not recognised as flat, and it transforms to the same samples either way.
     /// </remarks>
     private static int DecodeBlock(ref JpegBitReader reader, JpegHuffmanTable dc, JpegHuffmanTable ac, ref int predictor, scoped Span<int> coefficients)
     {
@@ -655,7 +660,6 @@ internal static class JpegLumaDecoder
         block = predictor;
         ref var fastAc = ref MemoryMarshal.GetArrayDataReference(ac.FastAc);
         ref var acLookup = ref MemoryMarshal.GetArrayDataReference(ac.Lookup);
-        var last = 0;
         for (var k = 1; k < 64; k++)
         {
             if (count < 32)
@@ -677,7 +681,6 @@ internal static class JpegLumaDecoder
                 }
 
                 Unsafe.Add(ref block, ZigZag[k]) = fast >> 8;
-                last = k;
                 continue;
             }
 
@@ -699,7 +702,9 @@ internal static class JpegLumaDecoder
             {
                 if (run != 15)
                 {
-                    break; // end of block
+                    // End of block: every coefficient decoded lies before k.
+                    reader.Update(bits, count);
+                    return k - 1;
                 }
 
                 k += 15; // sixteen zeros
@@ -715,11 +720,10 @@ internal static class JpegLumaDecoder
             Unsafe.Add(ref block, ZigZag[k]) = Extend(bits, size);
             bits <<= size;
             count -= size;
-            last = k;
         }
 
         reader.Update(bits, count);
-        return last;
+        return 63;
     }
 
     /// <summary>The top <paramref name="size"/> bits (1 to 16) as a signed value (JPEG's EXTEND).</summary>
