@@ -336,8 +336,57 @@ public sealed class PdqIndex
         }
     }
 
-    /// <summary>Segments in the current snapshot (for tests and the benchmark's report).</summary>
-    internal int SegmentCount => Volatile.Read(ref _snapshot).Segments.Length;
+    /// <summary>
+    /// Segments in the current snapshot. An index built in one go has one; adds made one by one form more
+    /// (log-structured), and every segment and the tail add a little to each search.
+    /// </summary>
+    public int SegmentCount => Volatile.Read(ref _snapshot).Segments.Length;
+
+    /// <summary>
+    /// Whether a rebuild in one go (<see cref="CopyLive"/> then <see cref="Build"/>) would make searches
+    /// cheaper by a worthwhile margin: more than one segment, or ids in the tail, holding together at
+    /// least <paramref name="minimumShare"/> of the ids outside the largest segment. Measured at 1M ids
+    /// grown by single adds: about 15% more CPU a search than the same ids built in one go.
+    /// </summary>
+    public bool IsFragmented(double minimumShare = 0.01)
+    {
+        var snapshot = Volatile.Read(ref _snapshot);
+        if (snapshot.Count == 0 || (snapshot.Segments.Length <= 1 && snapshot.TailCount == 0))
+        {
+            return false;
+        }
+
+        var largest = 0;
+        foreach (var segment in snapshot.Segments)
+        {
+            largest = Math.Max(largest, segment.IdCount);
+        }
+
+        return snapshot.Count - largest >= minimumShare * snapshot.Count;
+    }
+
+    /// <summary>
+    /// Copies every stored (id, hash) pair, as of one version, into the lists (cleared first), for a
+    /// rebuild elsewhere. Takes the writer lock while it copies (about 10 ms a million ids).
+    /// </summary>
+    public void CopyLive(List<long> ids, List<Hash256> hashes)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(hashes);
+        ids.Clear();
+        hashes.Clear();
+        lock (_writeLock)
+        {
+            ids.EnsureCapacity(Count);
+            hashes.EnsureCapacity(Count);
+            foreach (var segment in _segments)
+            {
+                segment.CollectLive(_version, ids, hashes);
+            }
+
+            _tail.CollectLive(_version, ids, hashes);
+        }
+    }
 
     private static void SearchOne(Snapshot snapshot, QueryContext context, List<IndexMatch> results, SearchMode mode)
     {

@@ -32,6 +32,7 @@ internal static class ApplicationServices
         services.AddSingleton<IndexSink>();
         services.AddSingleton<IChangeSink>(sp => sp.GetRequiredService<IndexSink>());
         services.AddHostedService<StartupService>();
+        services.AddHostedService<IndexMaintenanceService>();
         services.AddHashForumChangeFeed();
         services.AddHashForumMembership(configuration);
         services.AddMemberApi(configuration);

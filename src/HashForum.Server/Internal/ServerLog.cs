@@ -38,4 +38,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(6011, LogLevel.Warning, "Compressed requests are decompressed up to {Limit} bytes per message (HashForum:Server:Compression = Decompress)")]
     public static partial void DecompressionEnabled(ILogger logger, int limit);
+
+    [LoggerMessage(6040, LogLevel.Information, "Index rebuilt in one go after single adds: {Count} hashes in {Seconds:F1} s")]
+    public static partial void IndexRebuilt(ILogger logger, int count, double seconds);
+
+    [LoggerMessage(6041, LogLevel.Warning, "Index rebuild skipped: not enough memory for a second copy")]
+    public static partial void IndexRebuildFailed(ILogger logger, Exception exception);
 }
