@@ -1,7 +1,6 @@
 using Grpc.Core;
 using HashForum.Membership;
 using HashForum.Server.Auth;
-using HashForum.Server.Errors;
 using HashForum.Server.Internal;
 using V1 = HashForum.Contracts.V1;
 
@@ -127,25 +126,13 @@ internal sealed class AdminService(
             return (response, $"read {response.Entries.Count} audit entries{scope}");
         });
 
-    private async Task<T> Audited<T>(ServerCallContext context, string attempt, Func<CancellationToken, Task<(T Response, string Detail)>> action)
-    {
-        var caller = context.GetCaller();
-        try
+    private Task<T> Audited<T>(ServerCallContext context, string attempt, Func<CancellationToken, Task<(T Response, string Detail)>> action) =>
+        AuditedCall.RunAsync(audit, logger, context, attempt, async (caller, ct) =>
         {
-            var (response, detail) = await action(context.CancellationToken).ConfigureAwait(false);
+            var (response, detail) = await action(ct).ConfigureAwait(false);
             ServerLog.AdminAction(logger, context.Method, caller.MemberId, caller.KeyId, detail);
-            await audit.WriteAsync(caller.MemberId, caller.KeyId, context.Method, context.Peer, "ok", detail, CancellationToken.None)
-                .ConfigureAwait(false);
-            return response;
-        }
-        catch (Exception ex)
-        {
-            var status = StatusMapping.ToRpcException(ex, context, logger);
-            await audit.WriteAsync(caller.MemberId, caller.KeyId, context.Method, context.Peer, status.StatusCode.ToString(), attempt, CancellationToken.None)
-                .ConfigureAwait(false);
-            throw status;
-        }
-    }
+            return (response, detail);
+        });
 
     private static MembershipNotFoundException NoMember(string id) =>
         new($"There is no member '{id}'; list them with 'hashforum admin member list'.");

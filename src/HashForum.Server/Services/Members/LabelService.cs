@@ -2,7 +2,6 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using HashForum.Membership;
 using HashForum.Server.Auth;
-using HashForum.Server.Errors;
 using V1 = HashForum.Contracts.V1;
 
 namespace HashForum.Server.Services.Members;
@@ -57,26 +56,10 @@ internal sealed class LabelService(LabelTaxonomy taxonomy, AuditWriter audit, IL
         });
     }
 
-    /// <summary>Runs an operator's change to the taxonomy and audits it: "ok" and what changed, or the status and what was tried.</summary>
-    private async Task<T> Audited<T>(
-        ServerCallContext context, string attempt, Func<Caller, CancellationToken, Task<(T Response, string Detail)>> action)
-    {
-        var caller = context.GetCaller();
-        try
-        {
-            var (response, detail) = await action(caller, context.CancellationToken).ConfigureAwait(false);
-            await audit.WriteAsync(caller.MemberId, caller.KeyId, context.Method, context.Peer, "ok", detail, CancellationToken.None)
-                .ConfigureAwait(false);
-            return response;
-        }
-        catch (Exception ex)
-        {
-            var status = StatusMapping.ToRpcException(ex, context, logger);
-            await audit.WriteAsync(caller.MemberId, caller.KeyId, context.Method, context.Peer, status.StatusCode.ToString(), attempt, CancellationToken.None)
-                .ConfigureAwait(false);
-            throw status;
-        }
-    }
+    /// <summary>Runs an operator's change to the taxonomy and audits it (<see cref="AuditedCall"/>).</summary>
+    private Task<T> Audited<T>(
+        ServerCallContext context, string attempt, Func<Caller, CancellationToken, Task<(T Response, string Detail)>> action) =>
+        AuditedCall.RunAsync(audit, logger, context, attempt, action);
 
     private static V1.Label ToProto(LabelEntry label) => new()
     {
