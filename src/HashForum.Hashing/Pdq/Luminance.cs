@@ -41,14 +41,24 @@ public static class Luminance
         }
     }
 
-    /// <summary>One pixel's luminance, with the reference's operation order, so results agree to the last bit.</summary>
+    /// <summary>
+    /// One pixel's luminance from samples in [0, 255], with the reference's operation order
+    /// ((0.299 R + 0.587 G) + 0.114 B, in single precision, no fused multiply-add), so results agree
+    /// to the last bit. Every weighing of pixels, here and in decoders, goes through this or its
+    /// vector twin.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float Weigh(byte red, byte green, byte blue) => (RedWeight * red) + (GreenWeight * green) + (BlueWeight * blue);
+    public static float Weigh(int red, int green, int blue) => (RedWeight * red) + (GreenWeight * green) + (BlueWeight * blue);
+
+    /// <summary><see cref="Weigh(int, int, int)"/> on eight pixels at once, the same operations per lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Weigh(Vector256<float> red, Vector256<float> green, Vector256<float> blue) =>
+        (Vector256.Create(RedWeight) * red) + (Vector256.Create(GreenWeight) * green) + (Vector256.Create(BlueWeight) * blue);
 
     /// <summary>
     /// The luminance of the eight pixels whose 24 bytes start at <paramref name="offset"/> (AVX2 only):
     /// byte shuffles split R, G and B, which widen to floats; then the same multiplies and adds as
-    /// <see cref="Weigh"/>, in the same order (no fused multiply-add), so every lane is the scalar
+    /// <see cref="Weigh(int, int, int)"/>, in the same order (no fused multiply-add), so every lane is the scalar
     /// result to the bit. The caller guarantees the 24 bytes are there.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -68,15 +78,14 @@ public static class Luminance
         var r = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(low, redLow) | Ssse3.Shuffle(high, redHigh)).AsInt32();
         var g = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(low, greenLow) | Ssse3.Shuffle(high, greenHigh)).AsInt32();
         var b = Avx2.ConvertToVector256Int32(Ssse3.Shuffle(low, blueLow) | Ssse3.Shuffle(high, blueHigh)).AsInt32();
-        var y = (Vector256.Create(RedWeight) * Vector256.ConvertToSingle(r)) + (Vector256.Create(GreenWeight) * Vector256.ConvertToSingle(g));
-        return y + (Vector256.Create(BlueWeight) * Vector256.ConvertToSingle(b));
+        return Weigh(Vector256.ConvertToSingle(r), Vector256.ConvertToSingle(g), Vector256.ConvertToSingle(b));
     }
 
     /// <summary>
     /// The luminance of four pixels at <paramref name="low"/> (lanes 0..3) and four at
     /// <paramref name="high"/> (lanes 4..7), AVX2 only: each half is one 16-byte load whose first 12
     /// bytes are the pixels, and one in-lane byte shuffle per channel puts each sample in the low byte of
-    /// its lane, so no lane-crossing step is needed. Same multiplies and adds as <see cref="Weigh"/>.
+    /// its lane, so no lane-crossing step is needed. Same multiplies and adds as <see cref="Weigh(Vector256{float}, Vector256{float}, Vector256{float})"/>.
     /// The caller guarantees 16 bytes at each offset.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -87,11 +96,10 @@ public static class Luminance
         var red = Vector256.Create(0, Zero, Zero, Zero, 3, Zero, Zero, Zero, 6, Zero, Zero, Zero, 9, Zero, Zero, Zero, 0, Zero, Zero, Zero, 3, Zero, Zero, Zero, 6, Zero, Zero, Zero, 9, Zero, Zero, Zero);
         var green = Vector256.Create(1, Zero, Zero, Zero, 4, Zero, Zero, Zero, 7, Zero, Zero, Zero, 10, Zero, Zero, Zero, 1, Zero, Zero, Zero, 4, Zero, Zero, Zero, 7, Zero, Zero, Zero, 10, Zero, Zero, Zero);
         var blue = Vector256.Create(2, Zero, Zero, Zero, 5, Zero, Zero, Zero, 8, Zero, Zero, Zero, 11, Zero, Zero, Zero, 2, Zero, Zero, Zero, 5, Zero, Zero, Zero, 8, Zero, Zero, Zero, 11, Zero, Zero, Zero);
-        var r = Vector256.ConvertToSingle(Avx2.Shuffle(bytes, red).AsInt32());
-        var g = Vector256.ConvertToSingle(Avx2.Shuffle(bytes, green).AsInt32());
-        var b = Vector256.ConvertToSingle(Avx2.Shuffle(bytes, blue).AsInt32());
-        var y = (Vector256.Create(RedWeight) * r) + (Vector256.Create(GreenWeight) * g);
-        return y + (Vector256.Create(BlueWeight) * b);
+        return Weigh(
+            Vector256.ConvertToSingle(Avx2.Shuffle(bytes, red).AsInt32()),
+            Vector256.ConvertToSingle(Avx2.Shuffle(bytes, green).AsInt32()),
+            Vector256.ConvertToSingle(Avx2.Shuffle(bytes, blue).AsInt32()));
     }
 
     /// <summary>Eight pixels a step through <see cref="WeighEight"/>. Returns how many pixels it did.</summary>

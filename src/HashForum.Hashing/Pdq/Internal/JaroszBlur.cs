@@ -731,7 +731,7 @@ internal sealed class JaroszBlur
 
     /// <summary>
     /// Packed R, G, B bytes, weighted into luminance on the way in, eight pixels of a row a vector
-    /// (<see cref="Luminance.WeighEight"/>, the lanes of <see cref="Luminance.FromRgb24"/>), then
+    /// (<see cref="Luminance.WeighFourAndFour"/>: rows k and k + 4 in the two halves), then
     /// transposed like <see cref="FloatRows"/>.
     /// </summary>
     private readonly ref struct Rgb24Rows(ReadOnlySpan<byte> rgb, int width) : ILumaRows

@@ -92,7 +92,7 @@ internal static class JpegColour
             var rr = Math.Clamp(y + (((red * CrToR) + OneHalf) >> ScaleBits), 0, 255);
             var gg = Math.Clamp(y + (((blue * -CbToG) + OneHalf + (red * -CrToG)) >> ScaleBits), 0, 255);
             var bb = Math.Clamp(y + (((blue * CbToB) + OneHalf) >> ScaleBits), 0, 255);
-            luma[x] = (Luminance.RedWeight * rr) + (Luminance.GreenWeight * gg) + (Luminance.BlueWeight * bb);
+            luma[x] = Luminance.Weigh(rr, gg, bb);
         }
     }
 
@@ -134,16 +134,13 @@ internal static class JpegColour
         return Avx2.MultiplyHigh(x, constant) + Vector256.ShiftRightLogical(Avx2.MultiplyLow(x, constant), 15);
     }
 
-    /// <summary><see cref="Luminance"/>'s weighing of eight pixels, in its order: (0.299 R + 0.587 G) + 0.114 B, no fused multiply-add.</summary>
+    /// <summary>Eight clamped samples of each channel weighed by <see cref="Luminance.Weigh(Vector256{float}, Vector256{float}, Vector256{float})"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Weigh(Vector128<short> red, Vector128<short> green, Vector128<short> blue)
-    {
-        var r = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(red));
-        var g = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(green));
-        var b = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(blue));
-        var weighted = (Vector256.Create(Luminance.RedWeight) * r) + (Vector256.Create(Luminance.GreenWeight) * g);
-        return weighted + (Vector256.Create(Luminance.BlueWeight) * b);
-    }
+    private static Vector256<float> Weigh(Vector128<short> red, Vector128<short> green, Vector128<short> blue) =>
+        Luminance.Weigh(
+            Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(red)),
+            Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(green)),
+            Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(blue)));
 
     /// <summary>Makes the rows of one chroma component at the image's resolution, as libjpeg's jdsample.c does.</summary>
     private readonly ref struct Upsampler
