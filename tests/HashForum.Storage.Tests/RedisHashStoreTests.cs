@@ -142,6 +142,23 @@ public sealed class RedisHashStoreTests(string targetName)
     }
 
     [Test]
+    public async Task RetractAsync_ExactSignals_LogEntriesNameTheValueOfEachLength()
+    {
+        var md5 = "0123456789abcdef0f1e2d3c4b5a6978";
+        var sha = "ff" + new string('0', 60) + "01";
+        var a = (await _store.ContributeAsync(new Contribution { Signal = SignalType.Md5, Value = md5, Member = "m" })).Record;
+        var b = (await _store.ContributeAsync(new Contribution { Signal = SignalType.Sha256, Value = sha, Member = "m" })).Record;
+
+        await _store.RetractAsync(a.Id, "m");
+        await _store.RetractAsync(b.Id, "m");
+
+        var retractions = (await _store.ReadChangesAsync(StoreCursor.Start(8))).Entries.Where(e => e.Kind == ChangeKind.Retracted);
+        Assert.That(
+            retractions.Select(e => (e.RecordId, e.Signal, e.Value)).OrderBy(e => e.RecordId == a.Id ? 0 : 1),
+            Is.EqualTo(new[] { (a.Id, SignalType.Md5, md5), (b.Id, SignalType.Sha256, sha) }));
+    }
+
+    [Test]
     public async Task ContributeAsync_MalformedValue_ThrowsArgumentExceptionSayingWhatIsWrong()
     {
         var ex = await Assert.ThrowsAsync<ArgumentException>(() =>
@@ -165,6 +182,56 @@ public sealed class RedisHashStoreTests(string targetName)
         Assert.That(missing, Is.Null);
         var changes = await _store.ReadChangesAsync(StoreCursor.Start(8));
         Assert.That(changes.Entries.Select(e => e.Kind), Is.EqualTo(new[] { ChangeKind.Added, ChangeKind.Retracted }));
+        var loaded = new MemorySink();
+        await _store.LoadActiveAsync(loaded);
+        Assert.That(loaded.Count, Is.Zero, "a retracted record is not loaded");
+    }
+
+    [Test]
+    public async Task RecordLifecycle_FreeTextWithSeparators_EveryFieldSurvivesRelabelFeedbackAndRetraction()
+    {
+        // Note and reference are free text: tabs, newlines, pipes and non-ASCII must not shift the fields around them
+        // (a record's creation data is one packed value, the note split off by its length).
+        const string note = "tab\there\nnew line | pipe \u00fc \u65e5\u672c\t";
+        const string reference = "\tref|2\n";
+        var added = (await _store.ContributeAsync(PdqContribution(13, "member-\u00e9") with
+        {
+            Quality = 55,
+            Labels = ["a", "b"],
+            Note = note,
+            Reference = reference,
+        })).Record;
+
+        var relabeled = await _store.RelabelAsync(added.Id, ["c"]);
+        var fedBack = await _store.SetFeedbackAsync(added.Id, "member-b", FeedbackOpinion.Negative);
+        var retracted = await _store.RetractAsync(added.Id, "member-\u00e9");
+        var relabeledBack = await _store.RelabelAsync(added.Id, ["a", "b"]);
+        var found = await _store.FindByValueAsync(SignalType.Pdq, Pdq(13));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((added.Note, added.Reference, added.Member, added.Quality), Is.EqualTo((note, reference, "member-\u00e9", (int?)55)));
+            Assert.That(added.Labels, Is.EqualTo(new[] { "a", "b" }));
+            Assert.That(relabeled!.Labels, Is.EqualTo(new[] { "c" }));
+            Assert.That(fedBack!.NegativeFeedback, Is.EqualTo(1));
+            Assert.That(retracted!.Status, Is.EqualTo(RecordStatus.Retracted));
+            Assert.That(relabeledBack!.Labels, Is.EqualTo(new[] { "a", "b" }), "a retracted record can still be relabelled");
+            Assert.That(found, Has.Count.EqualTo(1));
+        });
+        var last = found[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That((last.Note, last.Reference, last.Member, last.Quality), Is.EqualTo((note, reference, "member-\u00e9", (int?)55)));
+            Assert.That((last.Value, last.Status, last.RetractedBy, last.NegativeFeedback), Is.EqualTo((Pdq(13), RecordStatus.Retracted, "member-\u00e9", 1)));
+            Assert.That(last.CreatedAt, Is.EqualTo(added.CreatedAt));
+        });
+        var changes = await _store.ReadChangesAsync(StoreCursor.Start(8));
+        Assert.That(
+            changes.Entries.Select(e => (e.Kind, e.RecordId, e.Signal, e.Value)),
+            Is.EqualTo(new[] { ChangeKind.Added, ChangeKind.Relabeled, ChangeKind.Feedback, ChangeKind.Retracted, ChangeKind.Relabeled }
+                .Select(kind => (kind, added.Id, SignalType.Pdq, Pdq(13)))),
+            "every entry names the record's signal and value, read back from its packed data");
+        Assert.That(changes.Entries.Select(e => e.Sequence), Is.Ordered.Ascending);
         var loaded = new MemorySink();
         await _store.LoadActiveAsync(loaded);
         Assert.That(loaded.Count, Is.Zero, "a retracted record is not loaded");

@@ -1,48 +1,46 @@
 using System.Globalization;
+using System.Text;
 using StackExchange.Redis;
 
 namespace HashForum.Storage.Internal;
 
 /// <summary>
-/// The record hash (<c>rec:ID</c>): short field names, text values, times as Unix milliseconds. A field that carries
-/// nothing is left out when a record is created: an update time equal to the creation time (<c>ut</c>), active status
-/// (<c>st</c>), zero feedback tallies (<c>fbp</c>, <c>fbn</c>), empty quality, labels, note and reference; the id is
-/// in the key (records written by earlier versions also hold <c>id</c> and every field).
+/// A record as stored: the packed creation data (<see cref="PackedRecord"/>, in the record bucket while the record is
+/// active, in the overlay's <c>d</c> field once it is retracted) and the overlay hash <c>rec:ID</c> of what changed
+/// since (<c>st</c>, <c>rby</c>, <c>rat</c>, <c>ut</c>, <c>lab</c>, <c>fbp</c>, <c>fbn</c>; short field names, text
+/// values, times as Unix milliseconds). A record that never changed has no overlay.
 /// </summary>
 internal static class RecordFields
 {
-    public static HashRecord? Parse(long id, HashEntry[] fields)
+    public static HashRecord? Parse(long id, byte[]? packed, HashEntry[] overlay)
     {
-        if (fields.Length == 0)
+        var map = new Dictionary<string, RedisValue>(overlay.Length, StringComparer.Ordinal);
+        foreach (var field in overlay)
         {
-            return null;
+            map[(string)field.Name!] = field.Value;
         }
 
-        var map = new Dictionary<string, string>(fields.Length, StringComparer.Ordinal);
-        foreach (var field in fields)
+        packed ??= map.TryGetValue("d", out var moved) ? (byte[]?)moved : null;
+        if (packed is null || !PackedRecord.TryDecode(packed, out var created))
         {
-            map[(string)field.Name!] = (string?)field.Value ?? string.Empty;
+            return null; // no record (an overlay alone, e.g. left by a crash before the write finished, is not one)
         }
 
-        if (!map.TryGetValue("sig", out var sig) || !SignalTypes.TryParse(sig, out var signal))
-        {
-            return null; // a partial record (e.g. only a feedback tally): not a record
-        }
-
-        var createdAt = Time(map, "ct") ?? DateTimeOffset.UnixEpoch;
+        var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(created.CreatedAt);
+        var labels = map.TryGetValue("lab", out var relabeled) ? (string)relabeled! : created.Labels;
         return new HashRecord
         {
             Id = id,
-            Signal = signal,
-            Value = map.GetValueOrDefault("val", string.Empty),
-            Quality = Int(map, "q"),
-            Labels = map.GetValueOrDefault("lab") is { Length: > 0 } labels ? labels.Split(',') : [],
-            Note = Text(map, "note"),
-            Reference = Text(map, "ref"),
-            Member = map.GetValueOrDefault("mem", string.Empty),
+            Signal = created.Signal,
+            Value = created.Value,
+            Quality = created.Quality,
+            Labels = labels.Length > 0 ? labels.Split(',') : [],
+            Note = created.Note.Length > 0 ? created.Note : null,
+            Reference = created.Reference.Length > 0 ? created.Reference : null,
+            Member = created.Member,
             CreatedAt = createdAt,
             UpdatedAt = Time(map, "ut") ?? createdAt,
-            Status = map.GetValueOrDefault("st") == "r" ? RecordStatus.Retracted : RecordStatus.Active,
+            Status = Text(map, "st") == "r" ? RecordStatus.Retracted : RecordStatus.Active,
             RetractedBy = Text(map, "rby"),
             RetractedAt = Time(map, "rat"),
             PositiveFeedback = Int(map, "fbp") ?? 0,
@@ -50,74 +48,141 @@ internal static class RecordFields
         };
     }
 
-    private static string? Text(Dictionary<string, string> map, string field) =>
-        map.TryGetValue(field, out var text) && text.Length > 0 ? text : null;
+    private static string? Text(Dictionary<string, RedisValue> map, string field) =>
+        map.TryGetValue(field, out var value) && (string?)value is { Length: > 0 } text ? text : null;
 
-    private static int? Int(Dictionary<string, string> map, string field) =>
+    private static int? Int(Dictionary<string, RedisValue> map, string field) =>
         Text(map, field) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
 
-    private static DateTimeOffset? Time(Dictionary<string, string> map, string field) =>
+    private static DateTimeOffset? Time(Dictionary<string, RedisValue> map, string field) =>
         Text(map, field) is { } text ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(text, CultureInfo.InvariantCulture)) : null;
 }
 
 /// <summary>
-/// A change log member: one entry <c>seq|kind|id|signal|value</c> (kind a, r, l or f), or the entries of one batch
-/// written together, one per line, with consecutive sequence numbers (the member's score is the first).
+/// The creation data of a record in one value (a field of the record bucket <c>rb:B</c>): the signal code (one byte),
+/// the raw value bytes (16 or 32), then UTF-8 text <c>member TAB created-ms TAB quality TAB labels TAB note-length TAB
+/// note reference</c>. Member and labels hold no control characters (validated), so tabs separate them; the free-text
+/// note and reference come last, split by the note's length in UTF-16 units. One field instead of a hash of eight:
+/// a bulk write then adds one entry to an existing bucket per record instead of creating a key (Redis' CPU per
+/// record is the limit of bulk writes), and a start-up load reads the signal and value from the first bytes.
+/// Lua reads the signal and value of a packed record for log entries (<see cref="StoreScripts"/>).
+/// </summary>
+internal static class PackedRecord
+{
+    public readonly record struct Created(
+        SignalType Signal, string Value, string Member, long CreatedAt, int? Quality, string Labels, string Note, string Reference);
+
+    public static byte[] Encode(SignalType signal, string canonicalValue, string member, string createdMs, string quality, string labels, string note, string reference)
+    {
+        var text = string.Concat(
+            [member, "\t", createdMs, "\t", quality, "\t", labels, "\t", note.Length.ToString(CultureInfo.InvariantCulture), "\t", note, reference]);
+        var head = 1 + signal.ByteLength();
+        var bytes = new byte[head + Encoding.UTF8.GetByteCount(text)];
+        bytes[0] = (byte)signal;
+        Convert.FromHexString(canonicalValue, bytes.AsSpan(1, head - 1), out _, out _);
+        Encoding.UTF8.GetBytes(text, bytes.AsSpan(head));
+        return bytes;
+    }
+
+    /// <summary>The signal and value only: what a load hands to the index.</summary>
+    public static bool TryDecodeValue(ReadOnlySpan<byte> packed, out SignalType signal, out string value)
+    {
+        signal = packed.IsEmpty ? 0 : (SignalType)packed[0];
+        value = string.Empty;
+        if (!Enum.IsDefined(signal) || packed.Length < 1 + signal.ByteLength())
+        {
+            return false;
+        }
+
+        value = Convert.ToHexStringLower(packed.Slice(1, signal.ByteLength()));
+        return true;
+    }
+
+    public static bool TryDecode(ReadOnlySpan<byte> packed, out Created created)
+    {
+        created = default;
+        if (!TryDecodeValue(packed, out var signal, out var value))
+        {
+            return false;
+        }
+
+        var text = Encoding.UTF8.GetString(packed[(1 + signal.ByteLength())..]).AsSpan();
+        Span<Range> parts = stackalloc Range[6];
+        if (text.Split(parts, '\t') != 6
+            || !long.TryParse(text[parts[1]], NumberStyles.None, CultureInfo.InvariantCulture, out var createdMs)
+            || !int.TryParse(text[parts[4]], NumberStyles.None, CultureInfo.InvariantCulture, out var noteLength))
+        {
+            return false;
+        }
+
+        var tail = text[parts[5]];
+        if (noteLength > tail.Length)
+        {
+            return false;
+        }
+
+        created = new Created(
+            signal,
+            value,
+            text[parts[0]].ToString(),
+            createdMs,
+            text[parts[2]].IsEmpty ? null : int.Parse(text[parts[2]], CultureInfo.InvariantCulture),
+            text[parts[3]].ToString(),
+            tail[..noteLength].ToString(),
+            tail[noteLength..].ToString());
+        return true;
+    }
+}
+
+/// <summary>
+/// A change log member (score: its first sequence number). Either one entry <c>seq|kind|id|signal|value</c> (kind a,
+/// r, l or f), written by a single mutation, the sequence number in the text keeping members unique (the same
+/// feedback twice is two entries); or the additions of one bulk write, one <c>kind|id|signal|value</c> line each with
+/// consecutive sequence numbers from the score on (their ids keep the member unique, and Lua need not format numbers).
 /// </summary>
 internal static class ChangeLogFormat
 {
-    public static void ParseInto(int partition, string member, List<ChangeEntry> entries)
+    public static void ParseInto(int partition, string member, long firstSequence, List<ChangeEntry> entries)
     {
+        var sequence = firstSequence;
         foreach (var line in member.AsSpan().EnumerateLines())
         {
-            entries.Add(Parse(partition, line));
+            entries.Add(Parse(partition, line, sequence++));
         }
     }
 
-    public static ChangeEntry Parse(int partition, ReadOnlySpan<char> line)
+    private static ChangeEntry Parse(int partition, ReadOnlySpan<char> line, long sequence)
     {
         Span<Range> parts = stackalloc Range[6];
-        if (line.Split(parts, '|') != 5 || !SignalTypes.TryParse(line[parts[3]].ToString(), out var signal))
+        var count = line.Split(parts, '|');
+        if (count == 5)
+        {
+            if (!long.TryParse(line[parts[0]], NumberStyles.None, CultureInfo.InvariantCulture, out sequence))
+            {
+                throw new FormatException($"Malformed change log entry in partition {partition}.");
+            }
+
+            parts[1..5].CopyTo(parts);
+        }
+        else if (count != 4)
         {
             throw new FormatException($"Malformed change log entry in partition {partition}.");
         }
 
-        var kind = line[parts[1]] switch
+        if (!SignalTypes.TryParse(line[parts[2]].ToString(), out var signal)
+            || !long.TryParse(line[parts[1]], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+        {
+            throw new FormatException($"Malformed change log entry in partition {partition}.");
+        }
+
+        var kind = line[parts[0]] switch
         {
             "a" => ChangeKind.Added,
             "r" => ChangeKind.Retracted,
             "l" => ChangeKind.Relabeled,
             "f" => ChangeKind.Feedback,
-            _ => throw new FormatException($"Unknown change kind '{line[parts[1]]}' in partition {partition}."),
+            _ => throw new FormatException($"Unknown change kind '{line[parts[0]]}' in partition {partition}."),
         };
-        return new ChangeEntry(
-            partition,
-            long.Parse(line[parts[0]], CultureInfo.InvariantCulture),
-            kind,
-            long.Parse(line[parts[2]], CultureInfo.InvariantCulture),
-            signal,
-            line[parts[4]].ToString());
-    }
-}
-
-/// <summary>
-/// An entry of the active-records hash (<c>act</c>): one signal-type byte and the raw value bytes, half the size of
-/// hex, since this hash holds one entry per active record and is read whole at every start.
-/// </summary>
-internal static class ActiveEntry
-{
-    public static byte[] Encode(SignalType signal, string canonicalValue)
-    {
-        var bytes = new byte[1 + (canonicalValue.Length / 2)];
-        bytes[0] = (byte)signal;
-        Convert.FromHexString(canonicalValue, bytes.AsSpan(1), out _, out _);
-        return bytes;
-    }
-
-    public static ChangeEntry Decode(int partition, long id, RedisValue value)
-    {
-        var bytes = (byte[])value!;
-        var signal = (SignalType)bytes[0];
-        return new ChangeEntry(partition, 0, ChangeKind.Added, id, signal, Convert.ToHexStringLower(bytes.AsSpan(1)));
+        return new ChangeEntry(partition, sequence, kind, id, signal, line[parts[3]].ToString());
     }
 }

@@ -108,10 +108,11 @@ internal sealed class RedisHashStore : IHashStore
     {
         ArgumentNullException.ThrowIfNull(contributions);
         var partitions = await GetPartitionsAsync().ConfigureAwait(false);
+        var now = Now();
         var items = new Item[contributions.Count];
         for (var i = 0; i < items.Length; i++)
         {
-            items[i] = Item.From(contributions[i], partitions);
+            items[i] = Item.From(contributions[i], partitions, now);
         }
 
         // Duplicates within the call: only the first of each (signal, value, member) goes to the store.
@@ -168,7 +169,6 @@ internal sealed class RedisHashStore : IHashStore
             }
         }
 
-        var now = Now();
         var logLength = _options.ChangeLogLength.ToString(CultureInfo.InvariantCulture);
         var inFlight = new Queue<(int Partition, List<int> Items, int From, int Count, Task<RedisResult> Write)>(ScriptsInFlight);
         for (var p = 0; p < partitions; p++)
@@ -182,29 +182,29 @@ internal sealed class RedisHashStore : IHashStore
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var count = Math.Min(ScriptBatch, list.Count - from);
-                var keys = new RedisKey[2 + (3 * count)];
-                var values = new RedisValue[2 + (9 * count)];
+                var keys = new RedisKey[2 + (2 * count)];
+                var values = new RedisValue[1 + (4 * count)];
                 keys[0] = StoreKeys.Sequence(p);
                 keys[1] = StoreKeys.Log(p);
-                values[0] = now;
-                values[1] = logLength;
+                values[0] = logLength;
+                var (bucket, bucketKey) = (-1L, default(RedisKey));
                 for (var k = 0; k < count; k++)
                 {
                     var item = items[list[from + k]];
                     var id = RecordIds.Compose(next[p]++, p);
-                    keys[2 + (3 * k)] = item.ValueKey;
-                    keys[3 + (3 * k)] = StoreKeys.Record(id);
-                    keys[4 + (3 * k)] = StoreKeys.Active(id);
-                    var a = 2 + (9 * k);
+                    if (StoreKeys.BucketOf(id) != bucket)
+                    {
+                        (bucket, bucketKey) = (StoreKeys.BucketOf(id), StoreKeys.Bucket(id));
+                    }
+
+                    var text = id.ToString(CultureInfo.InvariantCulture);
+                    keys[2 + (2 * k)] = item.ValueKey;
+                    keys[3 + (2 * k)] = bucketKey;
+                    var a = 1 + (4 * k);
                     values[a] = item.Member;
-                    values[a + 1] = id;
-                    values[a + 2] = item.SignalName;
-                    values[a + 3] = item.Value;
-                    values[a + 4] = item.ActEntry;
-                    values[a + 5] = item.Quality;
-                    values[a + 6] = item.Labels;
-                    values[a + 7] = item.Note;
-                    values[a + 8] = item.Reference;
+                    values[a + 1] = text;
+                    values[a + 2] = item.Packed;
+                    values[a + 3] = string.Concat("a|", text, item.LogTail);
                 }
 
                 if (inFlight.Count == ScriptsInFlight)
@@ -259,8 +259,15 @@ internal sealed class RedisHashStore : IHashStore
             return null;
         }
 
-        var fields = await Guard(() => _db.HashGetAllAsync(StoreKeys.Record(id))).ConfigureAwait(false);
-        return RecordFields.Parse(id, fields);
+        return await Guard(() => ReadAsync(id)).ConfigureAwait(false);
+    }
+
+    /// <summary>A record: its packed data from its bucket (absent once retracted) and its overlay, in one round.</summary>
+    private async Task<HashRecord?> ReadAsync(long id)
+    {
+        var packed = _db.HashGetAsync(StoreKeys.Bucket(id), id);
+        var overlay = _db.HashGetAllAsync(StoreKeys.Overlay(id));
+        return RecordFields.Parse(id, (byte[]?)await packed.ConfigureAwait(false), await overlay.ConfigureAwait(false));
     }
 
     public async Task<IReadOnlyList<HashRecord>> FindByValueAsync(SignalType signal, string value, CancellationToken cancellationToken = default)
@@ -269,9 +276,8 @@ internal sealed class RedisHashStore : IHashStore
         var canonical = signal.NormalizeValue(value);
         var partition = RecordIds.PartitionOfValue(signal, canonical, partitions);
         var ids = await Guard(() => _db.HashValuesAsync(StoreKeys.Value(partition, signal, canonical))).ConfigureAwait(false);
-        var reads = ids.Select(id => _db.HashGetAllAsync(StoreKeys.Record((long)id))).ToArray();
-        var records = await Guard(() => Task.WhenAll(reads)).ConfigureAwait(false);
-        return [.. records.Select((fields, i) => RecordFields.Parse((long)ids[i], fields)).OfType<HashRecord>().OrderBy(r => r.Id)];
+        var records = await Guard(() => Task.WhenAll(ids.Select(id => ReadAsync((long)id)))).ConfigureAwait(false);
+        return [.. records.OfType<HashRecord>().OrderBy(r => r.Id)];
     }
 
     public async Task<HashRecord?> RetractAsync(long id, string member, CancellationToken cancellationToken = default)
@@ -287,7 +293,7 @@ internal sealed class RedisHashStore : IHashStore
         return await MutateAsync(
             id,
             StoreScripts.Retract,
-            [StoreKeys.Record(id), StoreKeys.Active(id), StoreKeys.Sequence(p), StoreKeys.Log(p)],
+            [StoreKeys.Overlay(id), StoreKeys.Bucket(id), StoreKeys.Sequence(p), StoreKeys.Log(p)],
             [id, member, Now(), _options.ChangeLogLength]).ConfigureAwait(false);
     }
 
@@ -304,7 +310,7 @@ internal sealed class RedisHashStore : IHashStore
         return await MutateAsync(
             id,
             StoreScripts.Relabel,
-            [StoreKeys.Record(id), StoreKeys.Sequence(p), StoreKeys.Log(p)],
+            [StoreKeys.Overlay(id), StoreKeys.Bucket(id), StoreKeys.Sequence(p), StoreKeys.Log(p)],
             [id, joined, Now(), _options.ChangeLogLength]).ConfigureAwait(false);
     }
 
@@ -328,7 +334,7 @@ internal sealed class RedisHashStore : IHashStore
         return await MutateAsync(
             id,
             StoreScripts.Feedback,
-            [StoreKeys.Record(id), StoreKeys.Feedback(id), StoreKeys.Sequence(p), StoreKeys.Log(p)],
+            [StoreKeys.Overlay(id), StoreKeys.Bucket(id), StoreKeys.Feedback(id), StoreKeys.Sequence(p), StoreKeys.Log(p)],
             [id, member, code, Now(), _options.ChangeLogLength]).ConfigureAwait(false);
     }
 
@@ -373,7 +379,7 @@ internal sealed class RedisHashStore : IHashStore
         }
 
         var heads = new Task<RedisValue>[partitions];
-        var pages = new Task<RedisValue[]>[partitions];
+        var pages = new Task<SortedSetEntry[]>[partitions];
         for (var p = 0; p < partitions; p++)
         {
             // Head first: an entry written between the two reads is then simply read next time.
@@ -381,7 +387,7 @@ internal sealed class RedisHashStore : IHashStore
             // Sequences are integers: "from after + 1, inclusive" rather than an exclusive bound, which Garnet ignores.
             // A page is a range of sequence numbers (a member holds a whole batch: counting members would not bound
             // the entries); a batch that starts inside the range is read whole.
-            pages[p] = _db.SortedSetRangeByScoreAsync(StoreKeys.Log(p), after[p] + 1, after[p] + maxPerPartition);
+            pages[p] = _db.SortedSetRangeByScoreWithScoresAsync(StoreKeys.Log(p), after[p] + 1, after[p] + maxPerPartition);
         }
 
         await Guard(() => Task.WhenAll(Task.WhenAll(heads), Task.WhenAll(pages))).ConfigureAwait(false);
@@ -410,7 +416,7 @@ internal sealed class RedisHashStore : IHashStore
             var from = entries.Count;
             foreach (var member in page)
             {
-                ChangeLogFormat.ParseInto(p, member!, entries);
+                ChangeLogFormat.ParseInto(p, member.Element!, (long)member.Score, entries);
             }
 
             if (entries[from].Sequence != after[p] + 1)
@@ -440,13 +446,13 @@ internal sealed class RedisHashStore : IHashStore
 
         await Guard(() => Task.WhenAll(counters)).ConfigureAwait(false);
 
-        // The active-records buckets of each partition (record numbers 1..counter), one HGETALL each (at most
-        // ActiveBucketSize entries), LoadInFlight at a time, handed to the sink in order: memory stays bounded.
+        // The record buckets of each partition (record numbers 1..counter; they hold the active records), one HGETALL
+        // each (at most BucketSize entries), LoadInFlight at a time, handed to the sink in order: memory stays bounded.
         var buckets = new List<(int Partition, long Bucket)>();
         for (var p = 0; p < partitions; p++)
         {
             var last = counters[p].Result.IsNull ? 0L : (long)counters[p].Result;
-            for (var bucket = 0L; bucket <= last / StoreKeys.ActiveBucketSize && last > 0; bucket++)
+            for (var bucket = 0L; bucket <= last / StoreKeys.BucketSize && last > 0; bucket++)
             {
                 buckets.Add((p, bucket));
             }
@@ -456,14 +462,14 @@ internal sealed class RedisHashStore : IHashStore
         var inFlight = new Queue<(int Partition, Task<HashEntry[]> Read)>();
         var next = 0;
         long loaded = 0;
-        var batch = new ChangeEntry[StoreKeys.ActiveBucketSize];
+        var batch = new ChangeEntry[StoreKeys.BucketSize];
         while (next < buckets.Count || inFlight.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
             while (next < buckets.Count && inFlight.Count < LoadInFlight)
             {
                 var (p, bucket) = buckets[next++];
-                inFlight.Enqueue((p, _db.HashGetAllAsync(StoreKeys.ActiveBucket(p, bucket))));
+                inFlight.Enqueue((p, _db.HashGetAllAsync(StoreKeys.Bucket(p, bucket))));
             }
 
             var (partition, read) = inFlight.Dequeue();
@@ -471,7 +477,12 @@ internal sealed class RedisHashStore : IHashStore
             var filled = 0;
             foreach (var entry in entries)
             {
-                batch[filled++] = ActiveEntry.Decode(partition, (long)entry.Name, entry.Value);
+                if (!PackedRecord.TryDecodeValue((byte[])entry.Value!, out var signal, out var value))
+                {
+                    throw new FormatException($"Record {(long)entry.Name} of partition {partition} is not a packed record.");
+                }
+
+                batch[filled++] = new ChangeEntry(partition, 0, ChangeKind.Added, (long)entry.Name, signal, value);
             }
 
             sink.Load(batch.AsSpan(0, filled));
@@ -542,15 +553,14 @@ internal sealed class RedisHashStore : IHashStore
         public required int Partition { get; init; }
         public required string ValueKey { get; init; }
         public required string Member { get; init; }
-        public required string SignalName { get; init; }
-        public required string Value { get; init; }
-        public required byte[] ActEntry { get; init; }
-        public required string Quality { get; init; }
-        public required string Labels { get; init; }
-        public required string Note { get; init; }
-        public required string Reference { get; init; }
 
-        public static Item From(Contribution c, int partitions)
+        /// <summary>The record's creation data (<see cref="PackedRecord"/>).</summary>
+        public required byte[] Packed { get; init; }
+
+        /// <summary>The log line after <c>a|ID</c>: <c>|signal|value</c>.</summary>
+        public required string LogTail { get; init; }
+
+        public static Item From(Contribution c, int partitions, string now)
         {
             ArgumentNullException.ThrowIfNull(c);
             if (!Enum.IsDefined(c.Signal))
@@ -576,18 +586,22 @@ internal sealed class RedisHashStore : IHashStore
             }
 
             var partition = RecordIds.PartitionOfValue(c.Signal, value, partitions);
+            var signal = c.Signal.ToWireName();
             return new Item
             {
                 Partition = partition,
                 ValueKey = StoreKeys.Value(partition, c.Signal, value),
                 Member = c.Member,
-                SignalName = c.Signal.ToWireName(),
-                Value = value,
-                ActEntry = ActiveEntry.Encode(c.Signal, value),
-                Quality = c.Quality?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
-                Labels = JoinLabels(c.Labels),
-                Note = c.Note ?? string.Empty,
-                Reference = c.Reference ?? string.Empty,
+                Packed = PackedRecord.Encode(
+                    c.Signal,
+                    value,
+                    c.Member,
+                    now,
+                    c.Quality?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+                    JoinLabels(c.Labels),
+                    c.Note ?? string.Empty,
+                    c.Reference ?? string.Empty),
+                LogTail = string.Concat("|", signal, "|", value),
             };
         }
     }

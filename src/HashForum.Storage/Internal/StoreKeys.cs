@@ -15,15 +15,18 @@ namespace HashForum.Storage.Internal;
 /// hf:v1:{pN}:ids                   string  counter of record numbers in partition N (id = n * 1024 + N); writers
 ///                                          reserve numbers before writing, so ids can have gaps
 /// hf:v1:{pN}:seq                   string  last change sequence number of partition N
-/// hf:v1:{pN}:log                   zset    change log: member = "seq|kind|id|signal|value", or the entries of one
-///                                          bulk write script, one per line (consecutive seqs); score = first seq
-/// hf:v1:{pN}:rec:ID                hash    the record
+/// hf:v1:{pN}:log                  zset    change log, score = first seq: member = "seq|kind|id|signal|value" (one
+///                                          mutation), or "kind|id|signal|value" lines (one bulk write, consecutive seqs)
+/// hf:v1:{pN}:rb:B                  hash    record bucket: id -> packed creation data (PackedRecord) of the active
+///                                          records with record numbers B * 1024 .. B * 1024 + 1023. A start-up load
+///                                          reads these buckets; retraction moves the entry to the overlay. Buckets
+///                                          keep every object small (Garnet copies and tiers whole objects: a hash of
+///                                          millions of entries made its writes crawl) and a bulk write adds entries to
+///                                          one or two existing keys instead of creating a key per record.
+/// hf:v1:{pN}:rec:ID                hash    the record's overlay, only once it changed: st, rby, rat (retraction), ut,
+///                                          lab (relabel), fbp, fbn (feedback tallies), d (packed data, retracted)
 /// hf:v1:{pN}:fb:ID                 hash    member -> feedback opinion (p / n)
 /// hf:v1:{pN}:val:SIGNAL:VALUE      hash    member -> id: exact lookup and idempotency, no scan
-/// hf:v1:{pN}:act:B                 hash    id -> signal code + raw value bytes, active records with record numbers
-///                                          B * 1024 .. B * 1024 + 1023 only (start-up load). Buckets keep every
-///                                          object small: Garnet copies and tiers whole objects, and a hash of
-///                                          millions of entries made its writes crawl.
 /// channel hf:v1:changes            publish/subscribe wake-up; the message is the partition number
 /// </code>
 /// </remarks>
@@ -33,7 +36,7 @@ internal static class StoreKeys
     public const string PartitionsKey = Prefix + "{meta}:partitions";
     public const string ChangesChannel = Prefix + "changes";
 
-    /// <summary>The tags of every possible partition, built once: bulk writes make three keys per record.</summary>
+    /// <summary>The tags of every possible partition, built once: bulk writes name two keys per record.</summary>
     private static readonly string[] Tags =
         [.. Enumerable.Range(0, RecordIds.MaxPartitions).Select(p => Prefix + "{p" + p.ToString(CultureInfo.InvariantCulture) + "}:")];
 
@@ -45,15 +48,17 @@ internal static class StoreKeys
 
     public static RedisKey Log(int partition) => Tag(partition) + "log";
 
-    /// <summary>Record numbers per active-records bucket.</summary>
-    public const int ActiveBucketSize = 1024;
+    /// <summary>Record numbers per record bucket.</summary>
+    public const int BucketSize = 1024;
 
-    public static RedisKey Active(long id) => ActiveBucket(RecordIds.PartitionOf(id), RecordIds.NumberOf(id) / ActiveBucketSize);
+    public static long BucketOf(long id) => RecordIds.NumberOf(id) / BucketSize;
 
-    public static RedisKey ActiveBucket(int partition, long bucket) =>
-        Tag(partition) + "act:" + bucket.ToString(CultureInfo.InvariantCulture);
+    public static RedisKey Bucket(long id) => Bucket(RecordIds.PartitionOf(id), BucketOf(id));
 
-    public static RedisKey Record(long id) =>
+    public static RedisKey Bucket(int partition, long bucket) =>
+        Tag(partition) + "rb:" + bucket.ToString(CultureInfo.InvariantCulture);
+
+    public static RedisKey Overlay(long id) =>
         Tag(RecordIds.PartitionOf(id)) + "rec:" + id.ToString(CultureInfo.InvariantCulture);
 
     public static RedisKey Feedback(long id) =>
