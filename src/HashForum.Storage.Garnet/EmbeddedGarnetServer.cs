@@ -20,7 +20,8 @@ namespace HashForum.Storage.Garnet;
 /// commit-wait does not work in Garnet 2.2.8: at 5 ms bulk writes got no reply within 60 s, at 2 ms they ran at
 /// 109 records/s; manual commits (<c>-1</c>) are refused with commit-wait. Commit-wait is also why bulk writes are
 /// slow here (about 2,000 records/s on this project's 2-core machine under load, 440 us of CPU a record, against
-/// about 150 us without it): a CPU profile shows every <c>redis.call</c> inside a script running as a nested
+/// about 150 us without it, when a record was two keys; 4,760 records/s and 181 us since a record is one bucket
+/// entry and one value-index key): a CPU profile shows every <c>redis.call</c> inside a script running as a nested
 /// session that waits for its own AOF commit, with the script's keys locked, so larger scripts do not help
 /// (1,024 records a script were no faster than 256). Waiting once per script or per bulk call would need every
 /// writer in the process to wait for the commit itself (e.g. COMMITAOF before acknowledging) instead of Garnet.</item>
