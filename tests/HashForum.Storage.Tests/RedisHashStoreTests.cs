@@ -58,6 +58,22 @@ public sealed class RedisHashStoreTests(string targetName)
     };
 
     [Test]
+    public async Task GetPartitionsAsync_StoreOfAnEarlierLayout_IsRefusedWithWhatToDo()
+    {
+        var db = _connection.Multiplexer.GetDatabase();
+        await db.StringSetAsync(StoreKeys.PartitionsKey, 8); // what a build from before record buckets left: no layout
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.GetPartitionsAsync());
+        var fresh = new RedisHashStore(_connection, _options);
+        await db.KeyDeleteAsync(StoreKeys.PartitionsKey);
+        var partitions = await fresh.GetPartitionsAsync();
+
+        Assert.That(ex!.Message, Does.Contain("earlier HashForum build").And.Contain("hashforum import"));
+        Assert.That(partitions, Is.EqualTo(8));
+        Assert.That((string?)await db.StringGetAsync(StoreKeys.LayoutKey), Is.EqualTo(StoreKeys.Layout), "a new store records its layout");
+    }
+
+    [Test]
     public async Task ContributeAsync_NewPdq_CreatesActiveRecordWithEveryField()
     {
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);

@@ -60,7 +60,8 @@ internal sealed class RedisHashStore : IHashStore
         Guard(() => _subscriber.SubscribeAsync(_channel, (_, _) => wake()));
 
     /// <summary>
-    /// The partition count: the one stored in the store, or the configured one, stored now (SET NX) if the store is new.
+    /// The partition count: the one stored in the store, or the configured one, stored now if the store is new; refuses a
+    /// store written in an earlier layout.
     /// </summary>
     public async Task<int> GetPartitionsAsync()
     {
@@ -69,13 +70,22 @@ internal sealed class RedisHashStore : IHashStore
             return _partitions;
         }
 
-        // Racing first calls do the same idempotent SET NX + GET and agree on the answer: no lock needed.
+        // Racing first calls run the same atomic script and agree on the answer: no lock needed.
         var configured = _options.Partitions;
-        await Guard(() => _db.StringSetAsync(StoreKeys.PartitionsKey, configured, when: When.NotExists)).ConfigureAwait(false);
-        var stored = (int)(long)await Guard(() => _db.StringGetAsync(StoreKeys.PartitionsKey)).ConfigureAwait(false);
+        var meta = (RedisResult[])(await Guard(() => _scripts.EvaluateAsync(
+            _db, StoreScripts.Meta, [StoreKeys.PartitionsKey, StoreKeys.LayoutKey], [configured, StoreKeys.Layout])).ConfigureAwait(false))!;
+        var stored = int.TryParse((string?)meta[0], NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : 0;
         if (stored is < 1 or > RecordIds.MaxPartitions)
         {
-            throw new InvalidOperationException($"The store says it has {stored} partitions; that is not a HashForum store.");
+            throw new InvalidOperationException($"The store says it has '{(string?)meta[0]}' partitions; that is not a HashForum store.");
+        }
+
+        if ((string?)meta[1] != StoreKeys.Layout)
+        {
+            throw new InvalidOperationException(
+                $"The store at {_endpoints} holds records in the layout of an earlier HashForum build (one key a record), which " +
+                "this build does not read. Export the records with the build that wrote them (hashforum export), then import " +
+                "them into an empty store (hashforum import).");
         }
 
         if (stored != configured)

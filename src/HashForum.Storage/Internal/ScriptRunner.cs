@@ -11,7 +11,7 @@ namespace HashForum.Storage.Internal;
 /// </summary>
 internal sealed class ScriptRunner(IConnectionMultiplexer multiplexer)
 {
-    private static readonly string[] Scripts = [StoreScripts.Contribute, StoreScripts.Retract, StoreScripts.Relabel, StoreScripts.Feedback];
+    private static readonly string[] Scripts = [StoreScripts.Meta, StoreScripts.Contribute, StoreScripts.Retract, StoreScripts.Relabel, StoreScripts.Feedback];
     // SHA1 is what EVALSHA names a script by: an identifier, not a security measure.
 #pragma warning disable CA5350
     private static readonly Dictionary<string, byte[]> Hashes = Scripts.ToDictionary(

@@ -12,6 +12,9 @@ namespace HashForum.Storage.Internal;
 /// <remarks>
 /// <code>
 /// hf:v1:{meta}:partitions          string  partition count, fixed when the store is first used
+/// hf:v1:{meta}:layout              string  "buckets": records in record buckets (set with the partition count; a store
+///                                          with a partition count and no layout was written by an earlier build, with a
+///                                          key per record, and is refused rather than read as empty)
 /// hf:v1:{pN}:ids                   string  counter of record numbers in partition N (id = n * 1024 + N); writers
 ///                                          reserve numbers before writing, so ids can have gaps
 /// hf:v1:{pN}:seq                   string  last change sequence number of partition N
@@ -34,6 +37,10 @@ internal static class StoreKeys
 {
     public const string Prefix = "hf:v1:";
     public const string PartitionsKey = Prefix + "{meta}:partitions";
+    public const string LayoutKey = Prefix + "{meta}:layout";
+
+    /// <summary>The layout this code reads and writes.</summary>
+    public const string Layout = "buckets";
     public const string ChangesChannel = Prefix + "changes";
 
     /// <summary>The tags of every possible partition, built once: bulk writes name two keys per record.</summary>

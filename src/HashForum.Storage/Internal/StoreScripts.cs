@@ -38,6 +38,20 @@ internal static class StoreScripts
         """;
 
     /// <summary>
+    /// The store's partition count and layout, both fixed by the first user. KEYS: partitions, layout. ARGV: the
+    /// configured partition count, this code's layout. Returns {partitions, layout}; the layout is '' for a store that
+    /// has a partition count but no layout (written by a build from before record buckets).
+    /// </summary>
+    public const string Meta = """
+        if redis.call('EXISTS', KEYS[2]) == 0 then
+            if redis.call('EXISTS', KEYS[1]) == 1 then return {redis.call('GET', KEYS[1]), ''} end
+            redis.call('SET', KEYS[1], ARGV[1])
+            redis.call('SET', KEYS[2], ARGV[2])
+        end
+        return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2])}
+        """;
+
+    /// <summary>
     /// Contributes a batch of records of one partition in one call: the idempotency check, the record, the value
     /// index and the change log entry of each item, atomically. One call per batch spreads the per-command cost over
     /// the batch (and Garnet's AOF commit-wait, which is per call inside the script).
