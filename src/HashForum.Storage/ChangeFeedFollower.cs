@@ -113,6 +113,19 @@ public sealed class ChangeFeedFollower : IDisposable
                     break;
                 }
             }
+            catch (StoreLayoutException ex)
+            {
+                if (!failing)
+                {
+                    StorageLog.StoreUnreadable(_logger, ex.Message);
+                    failing = true;
+                }
+
+                if (!await DelayAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
 #pragma warning disable CA1031 // Anything else (a sink failing during a load, a malformed entry) must not stop the feed: start over.
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031

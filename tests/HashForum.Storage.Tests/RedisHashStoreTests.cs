@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using HashForum.Storage.Internal;
 using HashForum.Storage.Tests.Servers;
+using HashForum.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace HashForum.Storage.Tests;
 
@@ -63,7 +65,7 @@ public sealed class RedisHashStoreTests(string targetName)
         var db = _connection.Multiplexer.GetDatabase();
         await db.StringSetAsync(StoreKeys.PartitionsKey, 8); // what a build from before record buckets left: no layout
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.GetPartitionsAsync());
+        var ex = await Assert.ThrowsAsync<StoreLayoutException>(() => _store.GetPartitionsAsync());
         var fresh = new RedisHashStore(_connection, _options);
         await db.KeyDeleteAsync(StoreKeys.PartitionsKey);
         var partitions = await fresh.GetPartitionsAsync();
@@ -527,6 +529,30 @@ public sealed class RedisHashStoreTests(string targetName)
         await run;
 
         Assert.That(follower.LoadCount, Is.GreaterThan(1), "a failed apply is repaired by a reload");
+    }
+
+    [Test]
+    public async Task ChangeFeedFollower_StoreOfAnEarlierLayout_LogsCriticalOnceAndLoadsWhenMigrated()
+    {
+        var db = _connection.Multiplexer.GetDatabase();
+        await db.StringSetAsync(StoreKeys.PartitionsKey, 8); // left by a build from before record buckets
+        using var logs = new CapturedLogs();
+        using var factory = LoggerFactory.Create(builder => builder.AddProvider(logs));
+        var sink = new MemorySink();
+        using var follower = new ChangeFeedFollower(_store, sink, Options(), factory.CreateLogger<ChangeFeedFollower>());
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => follower.RunAsync(stop.Token));
+
+        await MemorySink.WaitUntilAsync(() => logs.Contains("hashforum import"), TimeSpan.FromSeconds(20), "the refusal in the log");
+        await Task.Delay(1500); // three retries
+        var loadedWhileRefused = follower.Loaded.IsCompleted;
+        await db.KeyDeleteAsync(StoreKeys.PartitionsKey); // migrated: an empty store
+        await follower.Loaded.WaitAsync(TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        await run;
+
+        Assert.That(loadedWhileRefused, Is.False, "nothing is loaded from a store that cannot be read");
+        Assert.That(logs.Text().Split('\n').Count(l => l.Contains("cannot be read", StringComparison.Ordinal)), Is.EqualTo(1), "logged once, not per retry");
     }
 
     /// <summary>A sink whose Apply throws a given number of times before it works.</summary>

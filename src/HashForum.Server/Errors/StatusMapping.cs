@@ -26,6 +26,9 @@ public static class StatusMapping
                 return new RpcException(new Status(StatusCode.InvalidArgument, WithoutParameterName(argument)));
             case FormatException format:
                 return new RpcException(new Status(StatusCode.InvalidArgument, format.Message));
+            case StoreLayoutException:
+                return new RpcException(new Status(
+                    StatusCode.FailedPrecondition, "The record store holds records in an earlier layout; an operator must migrate it (the server log says how)."));
             case StoreUnavailableException unavailable:
                 ServerLog.StoreUnavailable(logger, context.Method, unavailable);
                 return new RpcException(new Status(StatusCode.Unavailable, "The store is unavailable; retry later."));

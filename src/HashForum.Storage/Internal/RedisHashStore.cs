@@ -82,7 +82,7 @@ internal sealed class RedisHashStore : IHashStore
 
         if ((string?)meta[1] != StoreKeys.Layout)
         {
-            throw new InvalidOperationException(
+            throw new StoreLayoutException(
                 $"The store at {_endpoints} holds records in the layout of an earlier HashForum build (one key a record), which " +
                 "this build does not read. Export the records with the build that wrote them (hashforum export), then import " +
                 "them into an empty store (hashforum import).");

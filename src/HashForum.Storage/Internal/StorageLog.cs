@@ -37,4 +37,7 @@ internal static partial class StorageLog
 
     [LoggerMessage(4015, LogLevel.Error, "Change feed: applying changes failed; reloading")]
     public static partial void SinkFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4016, LogLevel.Critical, "Change feed: the record store cannot be read, nothing is loaded until it is migrated: {Reason}")]
+    public static partial void StoreUnreadable(ILogger logger, string reason);
 }
