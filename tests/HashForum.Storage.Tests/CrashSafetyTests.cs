@@ -4,6 +4,7 @@ using System.Globalization;
 using HashForum.Storage.Garnet;
 using HashForum.Storage.Internal;
 using HashForum.Storage.Tests.Servers;
+using HashForum.Testing;
 
 namespace HashForum.Storage.Tests;
 
@@ -129,8 +130,8 @@ public sealed class CrashSafetyTests
     [Test]
     public async Task RedisServer_KilledAfterAcknowledgedWrites_EveryAcknowledgedRecordSurvivesOnce()
     {
-        Tools.RequireRedisServer();
-        using var redis = new RedisServerProcess("durable.conf", _directory, RedisServerProcess.FreePort());
+        LocalTools.RequireRedisServer();
+        using var redis = new RedisServerProcess("durable.conf", _directory, LocalTools.FreePort());
         redis.Start();
         var options = new HashForumStoreOptions { Redis = redis.Endpoint, Partitions = 4 };
         var acknowledged = new ConcurrentDictionary<string, long>();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using HashForum.Storage.Tests.Servers;
+using HashForum.Testing;
 
 namespace HashForum.Storage.Tests;
 
@@ -14,11 +15,11 @@ public sealed class StoreOutageTests
     [Test]
     public async Task RedisServer_GoesAwayAndReturns_WritesFailFastMemoryServesAndFollowerCatchesUp()
     {
-        Tools.RequireRedisServer();
+        LocalTools.RequireRedisServer();
         var directory = Path.Combine(Path.GetTempPath(), "hashforum-outage-tests", Guid.NewGuid().ToString("N"));
         try
         {
-            using var redis = new RedisServerProcess("durable.conf", directory, RedisServerProcess.FreePort());
+            using var redis = new RedisServerProcess("durable.conf", directory, LocalTools.FreePort());
             redis.Start();
             var options = new HashForumStoreOptions { Partitions = 4, PollInterval = TimeSpan.FromMilliseconds(200) };
             await using var host = new IndexHost(redis.Endpoint + ",password=not-logged", options);

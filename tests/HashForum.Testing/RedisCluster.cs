@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace HashForum.Testing;
 
@@ -20,16 +18,7 @@ public sealed class RedisCluster : IDisposable
     /// <summary>Starts the cluster; skips the caller when redis-server is missing (fails with HASHFORUM_REQUIRE_REDIS=1).</summary>
     public static RedisCluster Start()
     {
-        if (!IsInstalled("redis-server") || !IsInstalled("redis-cli"))
-        {
-            const string reason = "redis-server / redis-cli are not installed; the Redis Cluster tests need them.";
-            if (Environment.GetEnvironmentVariable("HASHFORUM_REQUIRE_REDIS") == "1")
-            {
-                Assert.Fail(reason + " HASHFORUM_REQUIRE_REDIS=1, so this is a failure.");
-            }
-
-            Assert.Ignore(reason);
-        }
+        LocalTools.RequireRedisServer();
 
         var cluster = new RedisCluster();
         try
@@ -37,7 +26,7 @@ public sealed class RedisCluster : IDisposable
             var config = Path.Combine(TestContext.CurrentContext.TestDirectory, "RedisConfigs", "cluster-node.conf");
             for (var i = 0; i < 3; i++)
             {
-                var port = FreePort();
+                var port = LocalTools.FreePort(alsoBusPort: true);
                 var dir = Path.Combine(cluster._folder, "node" + i.ToString(CultureInfo.InvariantCulture));
                 Directory.CreateDirectory(dir);
                 var info = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -53,12 +42,12 @@ public sealed class RedisCluster : IDisposable
                 process.BeginErrorReadLine();
                 cluster._nodes.Add(process);
                 cluster._ports.Add(port);
-                Wait(() => Run("redis-cli", "-p", port.ToString(CultureInfo.InvariantCulture), "ping").Trim() == "PONG", "node answers PING");
+                Wait(() => LocalTools.Run("redis-cli", "-p", port.ToString(CultureInfo.InvariantCulture), "ping").Trim() == "PONG", "node answers PING");
             }
 
             string[] create = ["--cluster", "create", .. cluster._ports.Select(p => "127.0.0.1:" + p.ToString(CultureInfo.InvariantCulture)), "--cluster-replicas", "0", "--cluster-yes"];
-            Run("redis-cli", create);
-            Wait(() => cluster._ports.All(p => Run("redis-cli", "-p", p.ToString(CultureInfo.InvariantCulture), "cluster", "info")
+            LocalTools.Run("redis-cli", create);
+            Wait(() => cluster._ports.All(p => LocalTools.Run("redis-cli", "-p", p.ToString(CultureInfo.InvariantCulture), "cluster", "info")
                 .Contains("cluster_state:ok", StringComparison.Ordinal)), "cluster_state:ok");
             return cluster;
         }
@@ -102,54 +91,6 @@ public sealed class RedisCluster : IDisposable
             }
 
             Thread.Sleep(100);
-        }
-    }
-
-    private static bool IsInstalled(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, tool)));
-
-    private static string Run(string tool, params string[] args)
-    {
-        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return stdout.Result + stderr.Result;
-    }
-
-    /// <summary>A free loopback port whose cluster bus port (+10000) is free too.</summary>
-    private static int FreePort()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 50000);
-            if (IsFree(port) && IsFree(port + 10000))
-            {
-                return port;
-            }
-        }
-
-        throw new InvalidOperationException("No free loopback port found.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 }

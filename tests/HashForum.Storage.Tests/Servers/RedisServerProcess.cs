@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using HashForum.Testing;
 
 namespace HashForum.Storage.Tests.Servers;
 
@@ -64,7 +63,7 @@ internal sealed class RedisServerProcess : IDisposable
                 throw new InvalidOperationException($"redis-server exited with {_process.ExitCode} at start (port {Port}).");
             }
 
-            if (Tools.Run("redis-cli", "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "ping").Trim() == "PONG")
+            if (LocalTools.Run("redis-cli", "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "ping").Trim() == "PONG")
             {
                 return;
             }
@@ -89,77 +88,4 @@ internal sealed class RedisServerProcess : IDisposable
     }
 
     public void Dispose() => Kill();
-
-    /// <summary>A free loopback port; with <paramref name="alsoBusPort"/> also port + 10000 (the cluster bus).</summary>
-    public static int FreePort(bool alsoBusPort = false)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 50000);
-            if (IsFree(port) && (!alsoBusPort || IsFree(port + 10000)))
-            {
-                return port;
-            }
-        }
-
-        throw new InvalidOperationException("No free loopback port found.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-}
-
-/// <summary>Running command-line tools.</summary>
-internal static class Tools
-{
-    public static bool IsInstalled(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, tool)));
-
-    public static string Run(string tool, params string[] args)
-    {
-        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return stdout.Result + stderr.Result;
-    }
-
-    /// <summary>
-    /// Skips the calling fixture when redis-server is not installed, with the reason; fails instead when
-    /// HASHFORUM_REQUIRE_REDIS=1 (CI), where a skipped real-Redis suite would hide a regression.
-    /// </summary>
-    public static void RequireRedisServer()
-    {
-        if (IsInstalled("redis-server") && IsInstalled("redis-cli"))
-        {
-            return;
-        }
-
-        const string reason = "redis-server / redis-cli are not installed (apt-get install redis-server redis-tools); the real-Redis suites need them.";
-        if (Environment.GetEnvironmentVariable("HASHFORUM_REQUIRE_REDIS") == "1")
-        {
-            Assert.Fail(reason + " HASHFORUM_REQUIRE_REDIS=1, so this is a failure.");
-        }
-
-        Assert.Ignore(reason);
-    }
 }

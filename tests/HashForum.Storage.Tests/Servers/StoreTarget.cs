@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using HashForum.Storage.Garnet;
+using HashForum.Testing;
 using StackExchange.Redis;
 
 namespace HashForum.Storage.Tests.Servers;
@@ -97,8 +97,8 @@ internal abstract class StoreTarget : IDisposable
                 return;
             }
 
-            Tools.RequireRedisServer();
-            _own = new RedisServerProcess("standalone.conf", Path.Combine(TempDirectory, "redis"), RedisServerProcess.FreePort());
+            LocalTools.RequireRedisServer();
+            _own = new RedisServerProcess("standalone.conf", Path.Combine(TempDirectory, "redis"), LocalTools.FreePort());
             _own.Start();
             Configuration = _own.Endpoint + database;
         }
@@ -112,63 +112,16 @@ internal abstract class StoreTarget : IDisposable
         }
     }
 
+    /// <summary>A real 3-master Redis Cluster (HashForum.Testing's, shared with the membership suite).</summary>
     private sealed class ClusterTarget : StoreTarget
     {
-        private readonly List<RedisServerProcess> _nodes = [];
+        private readonly RedisCluster _cluster = RedisCluster.Start();
 
-        public ClusterTarget()
-        {
-            Tools.RequireRedisServer();
-            try
-            {
-                for (var i = 0; i < 3; i++)
-                {
-                    var port = RedisServerProcess.FreePort(alsoBusPort: true);
-                    var node = new RedisServerProcess(
-                        "cluster-node.conf", Path.Combine(TempDirectory, "node" + i.ToString(CultureInfo.InvariantCulture)), port,
-                        "--cluster-config-file", "nodes.conf");
-                    _nodes.Add(node);
-                    node.Start();
-                }
-
-                string[] create = ["--cluster", "create", .. _nodes.Select(n => n.Endpoint), "--cluster-replicas", "0", "--cluster-yes"];
-                var output = Tools.Run("redis-cli", create);
-                WaitForClusterOk(output);
-                Configuration = string.Join(",", _nodes.Select(n => n.Endpoint));
-            }
-            catch
-            {
-                Dispose();
-                throw;
-            }
-        }
-
-        public override string Configuration { get; } = string.Empty;
-
-        private void WaitForClusterOk(string createOutput)
-        {
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                if (_nodes.All(n => Tools.Run("redis-cli", "-p", n.Port.ToString(CultureInfo.InvariantCulture), "cluster", "info")
-                        .Contains("cluster_state:ok", StringComparison.Ordinal)))
-                {
-                    return;
-                }
-
-                Thread.Sleep(100);
-            }
-
-            throw new TimeoutException("The test cluster did not reach cluster_state:ok. redis-cli said: " + createOutput);
-        }
+        public override string Configuration => _cluster.Configuration;
 
         public override void Dispose()
         {
-            foreach (var node in _nodes)
-            {
-                node.Dispose();
-            }
-
+            _cluster.Dispose();
             base.Dispose();
         }
     }
