@@ -174,6 +174,9 @@ internal static class JpegLumaDecoder
                 state.ColourRows = allocator.Allocate<short>(JpegColour.RowBufferLength(frame.Width));
             }
 
+            // Room for any scan's bytes without stuffing, plus the reader's padding.
+            state.Entropy = allocator.Allocate<byte>(data.Length + JpegBitReader.Padding);
+
             var luma = buffer.Memory.Span[..(frame.Width * frame.Height)];
             Run(data, state, luma, deadline);
 
@@ -199,6 +202,7 @@ internal static class JpegLumaDecoder
             state.Planes[1]?.Dispose();
             state.Planes[2]?.Dispose();
             state.ColourRows?.Dispose();
+            state.Entropy?.Dispose();
         }
     }
 
@@ -248,10 +252,10 @@ internal static class JpegLumaDecoder
                     state.RestartInterval = BinaryPrimitives.ReadUInt16BigEndian(segment);
                     break;
                 case 0xDA:
+                    // The reader finds where the scan's data ends as it goes (the marker after
+                    // its last segment), so the search for the next marker starts there.
                     var start = position + segment.Length + 2;
-                    var end = SkipEntropyCodedData(data, start);
-                    DecodeScan(data[start..end], segment, state, luma, deadline);
-                    position = end;
+                    position = SkipEntropyCodedData(data, start + DecodeScan(data[start..], segment, state, luma, deadline));
                     continue;
             }
 
@@ -423,7 +427,8 @@ internal static class JpegLumaDecoder
         }
     }
 
-    private static void DecodeScan(ReadOnlySpan<byte> entropy, ReadOnlySpan<byte> header, DecodeState state, Span<float> luma, DecodeDeadline deadline)
+    /// <summary>Decodes one scan; returns where, in <paramref name="entropy"/>, the marker after its last segment is.</summary>
+    private static int DecodeScan(ReadOnlySpan<byte> entropy, ReadOnlySpan<byte> header, DecodeState state, Span<float> luma, DecodeDeadline deadline)
     {
         var frame = state.Frame;
         if (!TryParseScan(frame, header, out var scan))
@@ -443,7 +448,7 @@ internal static class JpegLumaDecoder
             }
         }
 
-        var reader = new JpegBitReader(entropy);
+        var reader = new JpegBitReader(entropy, state.Entropy!.Memory.Span);
 
         // The chroma planes, looked up once (each lookup goes through two memory managers).
         var cbPlane = state.Planes[1] is { } cbOwner ? cbOwner.Memory.Span : default;
@@ -563,6 +568,8 @@ internal static class JpegLumaDecoder
                 JpegColour.ToLuminance(state, luma, Math.Min(height, ((mcuY + 1) * 8 * frame.MaxVertical) - 1));
             }
         }
+
+        return reader.SegmentEnd;
     }
 
     /// <summary>The samples of a block; a block with only a DC term is flat, without the transform.</summary>
@@ -612,22 +619,26 @@ internal static class JpegLumaDecoder
     /// </summary>
     /// <remarks>
     /// The hot loop of the decoder. The bit buffer lives in locals (registers) for the whole block
-    /// and goes back to the reader at the end. The two table reads index with the top
-    /// <see cref="JpegHuffmanTable.LookupBits"/> bits of a 64-bit word (<c>bits &gt;&gt; 55</c>,
-    /// so 0..511), and both tables have exactly 512 entries, so those reads skip the bounds check.
-    /// The return value is where the end-of-block code came, not the last nonzero index: one
-    /// register less in the loop. Only a block of zero runs alone (ZRL codes, all values zero) is
-    /// then not recognised as flat, and it transforms to the same samples either way.
+    /// and goes back to the reader at the end. Every step starts with the reader's branchless
+    /// refill (one load, no call), then one lookup in <see cref="JpegHuffmanTable.FastAc"/> gives
+    /// code, run and value together; the end-of-block code has a run past any index, so one
+    /// range test covers it and the overlong block. Everything else (long codes, ZRL, codes whose
+    /// extra bits do not fit the lookup) takes the slower branch. The table reads index with the
+    /// top <see cref="JpegHuffmanTable.LookupBits"/> bits of a 64-bit word, and the tables have
+    /// exactly that many entries, so those reads skip the bounds check. The return value is where
+    /// the end-of-block code came, not the last nonzero index: one register less in the loop. Only
+    /// a block of zero runs alone (ZRL codes, all values zero) is then not recognised as flat, and
+    /// it transforms to the same samples either way.
     /// </remarks>
     private static int DecodeBlock(ref JpegBitReader reader, JpegHuffmanTable dc, JpegHuffmanTable ac, ref int predictor, scoped Span<int> coefficients)
     {
         const int PeekShift = 64 - JpegHuffmanTable.LookupBits;
+        ref var buffer = ref reader.Buffer;
+        var end = reader.End;
         var bits = reader.Bits;
         var count = reader.Count;
-        if (count < 32)
-        {
-            (bits, count) = reader.Refill(bits, count);
-        }
+        var position = reader.Position;
+        JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
 
         int entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dc.Lookup), (nint)(bits >> PeekShift));
         if (entry == 0)
@@ -655,38 +666,43 @@ internal static class JpegLumaDecoder
         }
 
         // The slice proves 64 entries, and every ZigZag entry is below 64, so the unchecked stores
-        // below stay inside; `(uint)k > 63` lets the JIT drop the check of ZigZag[k] too.
+        // below stay inside; `(uint)at > 63` lets the JIT drop the check of ZigZag[at] too.
         ref var block = ref MemoryMarshal.GetReference(coefficients[..64]);
         block = predictor;
         ref var fastAc = ref MemoryMarshal.GetArrayDataReference(ac.FastAc);
-        ref var acLookup = ref MemoryMarshal.GetArrayDataReference(ac.Lookup);
-        for (var k = 1; k < 64; k++)
+        var k = 1;
+        do
         {
-            if (count < 32)
-            {
-                (bits, count) = reader.Refill(bits, count);
-            }
-
-            var peek = (nint)(bits >> PeekShift);
-            var fast = Unsafe.Add(ref fastAc, peek);
+            // At least 56 bits after the refill: a code (16 bits at most) and its extra bits (15).
+            JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
+            var fast = Unsafe.Add(ref fastAc, (nint)(bits >> PeekShift));
             if (fast != 0)
             {
-                // Code and value in one lookup.
-                k += (fast >> 4) & 15;
-                bits <<= fast & 15;
-                count -= fast & 15;
-                if ((uint)k > 63)
+                // Code and value in one lookup; the length is below 64, so the shift needs no mask.
+                var at = k + ((fast >> 8) & 0xFF);
+                bits <<= fast;
+                count -= fast & 0xFF;
+                if ((uint)at > 63)
                 {
+                    if (((fast >> 8) & 0xFF) == JpegHuffmanTable.EndOfBlockRun)
+                    {
+                        // End of block: every coefficient decoded lies before k.
+                        break;
+                    }
+
                     throw Corrupt("a block has more than 64 coefficients");
                 }
 
-                Unsafe.Add(ref block, ZigZag[k]) = fast >> 8;
+                Unsafe.Add(ref block, ZigZag[at]) = fast >> 16;
+                k = at + 1;
                 continue;
             }
 
-            entry = Unsafe.Add(ref acLookup, peek);
+            entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(ac.Lookup), (nint)(bits >> PeekShift));
             if (entry == 0)
             {
+                // Inlined (a short loop): a call here would make the JIT keep the loop's
+                // variables on the stack.
                 entry = ac.DecodeLong((int)(bits >> 48));
                 if (entry < 0)
                 {
@@ -702,28 +718,30 @@ internal static class JpegLumaDecoder
             {
                 if (run != 15)
                 {
-                    // End of block: every coefficient decoded lies before k.
-                    reader.Update(bits, count);
-                    return k - 1;
+                    break; // end of block
                 }
 
-                k += 15; // sixteen zeros
+                k += 16; // sixteen zeros
                 continue;
             }
 
-            k += run;
-            if ((uint)k > 63)
+            var index = k + run;
+            if ((uint)index > 63)
             {
                 throw Corrupt("a block has more than 64 coefficients");
             }
 
-            Unsafe.Add(ref block, ZigZag[k]) = Extend(bits, size);
+            Unsafe.Add(ref block, ZigZag[index]) = Extend(bits, size);
             bits <<= size;
             count -= size;
+            k = index + 1;
         }
+        while (k < 64);
 
-        reader.Update(bits, count);
-        return 63;
+        reader.Bits = bits;
+        reader.Count = count;
+        reader.Position = position;
+        return Math.Min(k - 1, 63);
     }
 
     /// <summary>The top <paramref name="size"/> bits (1 to 16) as a signed value (JPEG's EXTEND).</summary>
@@ -834,6 +852,9 @@ internal static class JpegLumaDecoder
 
         /// <summary>Work rows of <see cref="JpegColour"/>.</summary>
         public IMemoryOwner<short>? ColourRows { get; set; }
+
+        /// <summary>The work buffer of <see cref="JpegBitReader"/>: a scan's data without stuffing.</summary>
+        public IMemoryOwner<byte>? Entropy { get; set; }
 
         /// <summary>Rows of the luminance buffer already weighed from R, G and B.</summary>
         public int ConvertedRows { get; set; }
