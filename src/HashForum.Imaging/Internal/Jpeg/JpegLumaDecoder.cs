@@ -515,7 +515,7 @@ internal static class JpegLumaDecoder
                     {
                         for (var h = 0; h < blocksAcross; h++)
                         {
-                            var last = DecodeBlock(ref reader, dc[i], ac[i], ref predictors[i], coefficients);
+                            var mask = DecodeBlock(ref reader, dc[i], ac[i], ref predictors[i], coefficients);
                             var x = ((mcuX * blocksAcross) + h) * 8;
                             var y = ((mcuY * blocksDown) + v) * 8;
                             if (index == 0)
@@ -523,28 +523,27 @@ internal static class JpegLumaDecoder
                                 if (x + 8 <= width && y + 8 <= height)
                                 {
                                     // A whole block inside the image, straight to floats.
-                                    JpegFloatIdct.TransformToLuma(coefficients, last, blockMultipliers, luma[((y * width) + x)..], width);
+                                    JpegFloatIdct.TransformToLuma(coefficients, mask, blockMultipliers, luma[((y * width) + x)..], width);
                                 }
                                 else if (x < width && y < height)
                                 {
-                                    Samples(coefficients, last, blockMultipliers, samples);
+                                    Samples(coefficients, mask, blockMultipliers, samples);
                                     WriteLuma(samples, luma[((y * width) + x)..], width, Math.Min(8, width - x), Math.Min(8, height - y));
                                 }
                             }
                             else
                             {
-                                // A nonzero return may still be a block of zero runs alone, so its
-                                // coefficients are looked at (only until the first colour is seen).
-                                chromaSeen = chromaSeen || coefficients[0] != 0 || (last != 0 && coefficients[1..].ContainsAnyExcept(0));
+                                // A nonzero mask means a nonzero AC coefficient.
+                                chromaSeen = chromaSeen || coefficients[0] != 0 || mask != 0;
                                 var stride = state.PlaneStride[index];
                                 var target = (index == 1 ? cbPlane : crPlane)[((y * stride) + x)..];
-                                if (last == 0)
+                                if (mask == 0)
                                 {
                                     WriteFlatChroma(JpegFloatIdct.Flat(coefficients[0], blockMultipliers[0]), target, stride);
                                 }
                                 else
                                 {
-                                    JpegFloatIdct.Transform(coefficients, blockMultipliers, target, stride);
+                                    JpegFloatIdct.Transform(coefficients, mask, blockMultipliers, target, stride);
                                 }
                             }
 
@@ -573,16 +572,16 @@ internal static class JpegLumaDecoder
     }
 
     /// <summary>The samples of a block; a block with only a DC term is flat, without the transform.</summary>
-    private static void Samples(ReadOnlySpan<int> coefficients, int last, ReadOnlySpan<float> multipliers, Span<int> samples)
+    private static void Samples(ReadOnlySpan<int> coefficients, int mask, ReadOnlySpan<float> multipliers, Span<int> samples)
     {
-        if (last == 0)
+        if (mask == 0)
         {
             // What every path of the transform gives for a lone DC term: DC * its multiplier.
             samples[..64].Fill(JpegFloatIdct.Flat(coefficients[0], multipliers[0]));
         }
         else
         {
-            JpegFloatIdct.Transform(coefficients, multipliers, samples);
+            JpegFloatIdct.Transform(coefficients, mask, multipliers, samples);
         }
     }
 
@@ -614,8 +613,10 @@ internal static class JpegLumaDecoder
     }
 
     /// <summary>
-    /// Decodes one block's quantised coefficients into natural order; returns 0 when no AC
-    /// coefficient was decoded (the block is flat), otherwise a zigzag index at or past the last one.
+    /// Decodes one block's quantised coefficients into natural order; returns the bitwise OR of
+    /// the natural indices of its nonzero AC coefficients: 0 when there is none (the block is
+    /// flat), and no bit 2 or 5 (<see cref="JpegFloatIdct.Outside4x4"/>) when they all lie in the
+    /// top-left 4x4, which the transform does in fewer steps.
     /// </summary>
     /// <remarks>
     /// The hot loop of the decoder. The bit buffer lives in locals (registers) for the whole block
@@ -625,10 +626,8 @@ internal static class JpegLumaDecoder
     /// range test covers it and the overlong block. Everything else (long codes, ZRL, codes whose
     /// extra bits do not fit the lookup) takes the slower branch. The table reads index with the
     /// top <see cref="JpegHuffmanTable.LookupBits"/> bits of a 64-bit word, and the tables have
-    /// exactly that many entries, so those reads skip the bounds check. The return value is where
-    /// the end-of-block code came, not the last nonzero index: one register less in the loop. Only
-    /// a block of zero runs alone (ZRL codes, all values zero) is then not recognised as flat, and
-    /// it transforms to the same samples either way.
+    /// exactly that many entries, so those reads skip the bounds check. Every value stored is
+    /// nonzero (an extra-bits size of 0 stores nothing), so the mask is exact.
     /// </remarks>
     private static int DecodeBlock(ref JpegBitReader reader, JpegHuffmanTable dc, JpegHuffmanTable ac, ref int predictor, scoped Span<int> coefficients)
     {
@@ -671,6 +670,7 @@ internal static class JpegLumaDecoder
         block = predictor;
         ref var fastAc = ref MemoryMarshal.GetArrayDataReference(ac.FastAc);
         var k = 1;
+        var mask = 0;
         do
         {
             // At least 56 bits after the refill: a code (16 bits at most) and its extra bits (15).
@@ -686,14 +686,15 @@ internal static class JpegLumaDecoder
                 {
                     if (((fast >> 8) & 0xFF) == JpegHuffmanTable.EndOfBlockRun)
                     {
-                        // End of block: every coefficient decoded lies before k.
-                        break;
+                        break; // end of block
                     }
 
                     throw Corrupt("a block has more than 64 coefficients");
                 }
 
-                Unsafe.Add(ref block, ZigZag[at]) = fast >> 16;
+                int natural = ZigZag[at];
+                mask |= natural;
+                Unsafe.Add(ref block, natural) = fast >> 16;
                 k = at + 1;
                 continue;
             }
@@ -731,7 +732,9 @@ internal static class JpegLumaDecoder
                 throw Corrupt("a block has more than 64 coefficients");
             }
 
-            Unsafe.Add(ref block, ZigZag[index]) = Extend(bits, size);
+            int slot = ZigZag[index];
+            mask |= slot;
+            Unsafe.Add(ref block, slot) = Extend(bits, size);
             bits <<= size;
             count -= size;
             k = index + 1;
@@ -741,7 +744,7 @@ internal static class JpegLumaDecoder
         reader.Bits = bits;
         reader.Count = count;
         reader.Position = position;
-        return Math.Min(k - 1, 63);
+        return mask;
     }
 
     /// <summary>The top <paramref name="size"/> bits (1 to 16) as a signed value (JPEG's EXTEND).</summary>
