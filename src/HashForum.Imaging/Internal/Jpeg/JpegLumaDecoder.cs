@@ -671,34 +671,58 @@ internal static class JpegLumaDecoder
         ref var fastAc = ref MemoryMarshal.GetArrayDataReference(ac.FastAc);
         var k = 1;
         var mask = 0;
-        do
+        while (true)
         {
-            // At least 56 bits after the refill: a code (16 bits at most) and its extra bits (15).
+            // Four symbols per refill: it leaves at least 56 bits, a fast entry takes at most
+            // LookupBits (10), and the slower branch refills before it reads. Fewer refills keep
+            // the refill's load (whose address hangs on the bits consumed) off most steps of the
+            // chain from one symbol's lookup to the next.
             JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
-            var fast = Unsafe.Add(ref fastAc, (nint)(bits >> PeekShift));
-            if (fast != 0)
+            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
             {
-                // Code and value in one lookup; the length is below 64, so the shift needs no mask.
-                var at = k + ((fast >> 8) & 0xFF);
-                bits <<= fast;
-                count -= fast & 0xFF;
-                if ((uint)at > 63)
-                {
-                    if (((fast >> 8) & 0xFF) == JpegHuffmanTable.EndOfBlockRun)
-                    {
-                        break; // end of block
-                    }
-
-                    throw Corrupt("a block has more than 64 coefficients");
-                }
-
-                int natural = ZigZag[at];
-                mask |= natural;
-                Unsafe.Add(ref block, natural) = fast >> 16;
-                k = at + 1;
-                continue;
+                goto Slow;
             }
 
+            if (k > 63)
+            {
+                break;
+            }
+
+            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
+            {
+                goto Slow;
+            }
+
+            if (k > 63)
+            {
+                break;
+            }
+
+            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
+            {
+                goto Slow;
+            }
+
+            if (k > 63)
+            {
+                break;
+            }
+
+            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
+            {
+                goto Slow;
+            }
+
+            if (k > 63)
+            {
+                break;
+            }
+
+            continue;
+
+        Slow:
+            // A code longer than the lookup, ZRL, or extra bits that did not fit: up to 31 bits.
+            JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
             entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(ac.Lookup), (nint)(bits >> PeekShift));
             if (entry == 0)
             {
@@ -723,28 +747,72 @@ internal static class JpegLumaDecoder
                 }
 
                 k += 16; // sixteen zeros
-                continue;
             }
-
-            var index = k + run;
-            if ((uint)index > 63)
+            else
             {
-                throw Corrupt("a block has more than 64 coefficients");
+                var index = k + run;
+                if ((uint)index > 63)
+                {
+                    throw Corrupt("a block has more than 64 coefficients");
+                }
+
+                int slot = ZigZag[index];
+                mask |= slot;
+                Unsafe.Add(ref block, slot) = Extend(bits, size);
+                bits <<= size;
+                count -= size;
+                k = index + 1;
             }
 
-            int slot = ZigZag[index];
-            mask |= slot;
-            Unsafe.Add(ref block, slot) = Extend(bits, size);
-            bits <<= size;
-            count -= size;
-            k = index + 1;
+            if (k > 63)
+            {
+                break;
+            }
         }
-        while (k < 64);
 
         reader.Bits = bits;
         reader.Count = count;
         reader.Position = position;
         return mask;
+    }
+
+    /// <summary>
+    /// One AC symbol from <see cref="JpegHuffmanTable.FastAc"/>, which needs at most
+    /// <see cref="JpegHuffmanTable.LookupBits"/> valid bits; false (nothing consumed) when the
+    /// entry is empty and the slower branch must decode it. The end of the block sets
+    /// <paramref name="k"/> to 64.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FastSymbol(ref int fastAc, ref int block, ref ulong bits, ref int count, ref int k, ref int mask)
+    {
+        var fast = Unsafe.Add(ref fastAc, (nint)(bits >> (64 - JpegHuffmanTable.LookupBits)));
+        if (fast == 0)
+        {
+            return false;
+        }
+
+        // Code and value in one lookup; the length is below 64, so the shift needs no mask.
+        var at = k + ((fast >> 8) & 0xFF);
+        bits <<= fast;
+        count -= fast & 0xFF;
+        if ((uint)at > 63)
+        {
+            if (((fast >> 8) & 0xFF) != JpegHuffmanTable.EndOfBlockRun)
+            {
+                throw Corrupt("a block has more than 64 coefficients");
+            }
+
+            k = 64;
+            return true;
+        }
+
+        // `(uint)at > 63` above lets the JIT drop the check of ZigZag[at]; every entry is below
+        // 64, and the caller's block has 64.
+        int natural = ZigZag[at];
+        mask |= natural;
+        Unsafe.Add(ref block, natural) = fast >> 16;
+        k = at + 1;
+        return true;
     }
 
     /// <summary>The top <paramref name="size"/> bits (1 to 16) as a signed value (JPEG's EXTEND).</summary>
