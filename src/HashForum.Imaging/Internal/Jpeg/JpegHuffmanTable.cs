@@ -27,7 +27,7 @@ internal sealed class JpegHuffmanTable
     // together: (value << 16) | (run << 8) | (code length + extra bits); an end-of-block code as
     // (EndOfBlockRun << 8) | code length; 0 otherwise (longer codes, ZRL, and codes whose extra
     // bits do not fit).
-    private readonly int[] _fastAc = new int[1 << LookupBits];
+    private readonly int[] _fastAc;
     private readonly int[] _minCode = new int[MaxCodeLength + 1];
     private readonly int[] _counts = new int[MaxCodeLength + 1];
     private readonly int[] _firstIndex = new int[MaxCodeLength + 1];
@@ -36,7 +36,16 @@ internal sealed class JpegHuffmanTable
     /// <summary>The lookup table; exactly 2^<see cref="LookupBits"/> entries.</summary>
     public ushort[] Lookup => _lookup;
 
-    /// <summary>The AC shortcut table; exactly 2^<see cref="LookupBits"/> entries.</summary>
+    /// <summary>
+    /// A table of the given class: an AC table (<paramref name="ac"/>) also gets the
+    /// <see cref="FastAc"/> table (4 KB, so DC tables go without it).
+    /// </summary>
+    public JpegHuffmanTable(bool ac)
+    {
+        _fastAc = ac ? new int[1 << LookupBits] : [];
+    }
+
+    /// <summary>The AC shortcut table; exactly 2^<see cref="LookupBits"/> entries for an AC table, empty for a DC one.</summary>
     public int[] FastAc => _fastAc;
 
     /// <summary>

@@ -421,7 +421,7 @@ internal static class JpegLumaDecoder
             }
 
             var tables = tableClass == 0 ? state.Dc : state.Ac;
-            tables[id] ??= new JpegHuffmanTable();
+            tables[id] ??= new JpegHuffmanTable(ac: tableClass == 1);
             tables[id]!.Build(counts, segment.Slice(17, total));
             segment = segment[(17 + total)..];
         }
