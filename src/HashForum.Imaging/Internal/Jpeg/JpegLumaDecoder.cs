@@ -30,8 +30,9 @@ namespace HashForum.Imaging.Internal.Jpeg;
 /// frames, take the ImageSharp path.
 /// </para>
 /// <para>
-/// Hostile input: every header field is checked before use, the entropy data is read through
-/// bounds-checked spans (<see cref="JpegBitReader"/>), every loop is bounded by the image's block
+/// Hostile input: every header field is checked before use, the entropy data is copied through
+/// bounds-checked spans into a padded work buffer and read there only at positions clamped to it
+/// (<see cref="JpegBitReader"/>), every loop is bounded by the image's block
 /// count or the input's length, buffers come from the decoder's counted pool, and the time budget
 /// is checked every MCU row. Damage that would make libjpeg or ImageSharp guess (a scan that ends
 /// before the image does, a code that is in no table, a coefficient index past 63, a missing
