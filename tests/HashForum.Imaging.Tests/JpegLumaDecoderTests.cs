@@ -465,6 +465,39 @@ public sealed class JpegLumaDecoderTests
     }
 
     [Test]
+    public void Transform_RandomBlocksWithinTopLeft4x4_ShortPathMatchesPortableTransform()
+    {
+        // Arrange: blocks whose coefficients lie in rows and columns 0..3 take the 4x4 path,
+        // which leaves the zero terms out; it must give exactly what the full transform gives.
+        var random = new Random(11);
+        var quant = Enumerable.Range(0, 64).Select(i => 1 + (i % 13)).ToArray();
+        var multipliers = new float[64];
+        JpegFloatIdct.Multipliers(quant, multipliers);
+        var shortPath = new int[64];
+        var portable = new int[64];
+
+        for (var run = 0; run < 5000; run++)
+        {
+            var coefficients = new int[64];
+            var mask = 0;
+            for (var i = random.Next(1, 16); i > 0; i--)
+            {
+                var index = (random.Next(4) * 8) + random.Next(4);
+                coefficients[index] = random.Next(-1000, 1000);
+                mask |= index;
+            }
+
+            // Act
+            JpegFloatIdct.Transform(coefficients, mask, multipliers, shortPath);
+            JpegFloatIdct.TransformPortable(coefficients, multipliers, portable);
+
+            // Assert
+            Assert.That(mask & JpegFloatIdct.Outside4x4, Is.Zero);
+            Assert.That(shortPath, Is.EqualTo(portable), $"run {run}");
+        }
+    }
+
+    [Test]
     public void ConvertRow_EveryYCbCr_MatchesLibjpegIntegerEquations()
     {
         // Arrange: all 2^24 (Y, Cb, Cr), a row of every (Cb, Cr) pair per Y. The oracle is

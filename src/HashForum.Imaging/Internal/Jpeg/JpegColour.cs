@@ -204,29 +204,40 @@ internal static class JpegColour
                 // shift 4; h2v1: the samples themselves, biases 1 and 2, shift 2. Padding each end
                 // with the edge value gives libjpeg's special cases for the first and last column.
                 // Sixteen lanes of 16 bits: the largest value, 4 * (3 * 255 + 255) + 8, is 4088.
-                var sums = _sums;
-                for (var x = 0; x < vectors; x += 16)
+                // The slices prove what the unchecked loads and stores below touch: sums 0 ..
+                // vectors + 17 (the sums buffer has width / 2 + 64 >= columns + 63), output 0 ..
+                // 2 * vectors (the row buffer has width + 64).
+                var sums = _sums[..(vectors + 18)];
+                var output = _output[..(2 * vectors)];
+                ref var n = ref MemoryMarshal.GetReference(near);
+                ref var f = ref MemoryMarshal.GetReference(far);
+                ref var s = ref MemoryMarshal.GetReference(sums);
+                ref var o = ref MemoryMarshal.GetReference(output);
+                var vertical = _factorY == 2;
+                for (nuint x = 0; x < (nuint)vectors; x += 16)
                 {
-                    var value = Vector256.Create(near.Slice(x, 16));
-                    if (_factorY == 2)
+                    var value = Vector256.LoadUnsafe(ref n, x);
+                    if (vertical)
                     {
-                        value = (value * 3) + Vector256.Create(far.Slice(x, 16));
+                        value = (value * 3) + Vector256.LoadUnsafe(ref f, x);
                     }
 
-                    value.CopyTo(sums.Slice(x + 1, 16));
+                    value.StoreUnsafe(ref s, x + 1);
                 }
 
                 sums[0] = sums[1];
                 sums[_columns + 1] = sums[_columns];
-                var (evenBias, oddBias, shift) = _factorY == 2 ? (8, 7, 4) : (1, 2, 2);
-                for (var x = 0; x < _columns; x += 16)
+                var (evenBias, oddBias, shift) = vertical ? (8, 7, 4) : (1, 2, 2);
+                var even0 = Vector256.Create((short)evenBias);
+                var odd0 = Vector256.Create((short)oddBias);
+                for (nuint x = 0; x < (nuint)_columns; x += 16)
                 {
-                    var left = Vector256.Create(sums.Slice(x, 16));
-                    var middle = Vector256.Create(sums.Slice(x + 1, 16)) * 3;
-                    var right = Vector256.Create(sums.Slice(x + 2, 16));
-                    var even = Vector256.ShiftRightArithmetic(middle + left + Vector256.Create((short)evenBias), shift);
-                    var odd = Vector256.ShiftRightArithmetic(middle + right + Vector256.Create((short)oddBias), shift);
-                    Interleave(even, odd, _output.Slice(2 * x, 32));
+                    var left = Vector256.LoadUnsafe(ref s, x);
+                    var middle = Vector256.LoadUnsafe(ref s, x + 1) * 3;
+                    var right = Vector256.LoadUnsafe(ref s, x + 2);
+                    var even = Vector256.ShiftRightArithmetic(middle + left + even0, shift);
+                    var odd = Vector256.ShiftRightArithmetic(middle + right + odd0, shift);
+                    Interleave(even, odd, ref o, 2 * x);
                 }
 
                 return _output;
@@ -241,21 +252,21 @@ internal static class JpegColour
             return _output;
         }
 
-        private static void Interleave(Vector256<short> even, Vector256<short> odd, Span<short> output)
+        private static void Interleave(Vector256<short> even, Vector256<short> odd, ref short output, nuint at)
         {
             if (Avx2.IsSupported)
             {
                 var low = Avx2.UnpackLow(even, odd);
                 var high = Avx2.UnpackHigh(even, odd);
-                Avx2.Permute2x128(low, high, 0x20).CopyTo(output);
-                Avx2.Permute2x128(low, high, 0x31).CopyTo(output[16..]);
+                Avx2.Permute2x128(low, high, 0x20).StoreUnsafe(ref output, at);
+                Avx2.Permute2x128(low, high, 0x31).StoreUnsafe(ref output, at + 16);
                 return;
             }
 
-            for (var i = 0; i < 16; i++)
+            for (nuint i = 0; i < 16; i++)
             {
-                output[2 * i] = even[i];
-                output[(2 * i) + 1] = odd[i];
+                Unsafe.Add(ref output, at + (2 * i)) = even[(int)i];
+                Unsafe.Add(ref output, at + (2 * i) + 1) = odd[(int)i];
             }
         }
     }

@@ -12,6 +12,11 @@ namespace HashForum.Imaging.Internal.Jpeg;
 /// </summary>
 internal static class JpegFloatIdct
 {
+    /// <summary>Bits of a natural index (row * 8 + column) set only outside the top-left 4x4: row or column 4..7.</summary>
+    public const int Outside4x4 = 0b100_100;
+
+    // A mask that takes the full transform.
+    private const int FullMask = 63;
     /// <summary>AAN scale factors: 1 for k = 0, cos(k pi / 16) * sqrt(2) otherwise (jddctmgr.c).</summary>
     private static ReadOnlySpan<double> ScaleFactors =>
     [
@@ -34,7 +39,15 @@ internal static class JpegFloatIdct
     /// Transforms 64 quantised coefficients (natural order) into 8x8 samples, level-shifted by 128,
     /// rounded to the nearest integer and clamped to 0..255, row-major into <paramref name="samples"/>.
     /// </summary>
-    public static void Transform(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<int> samples)
+    public static void Transform(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<int> samples) =>
+        Transform(coefficients, FullMask, multipliers, samples);
+
+    /// <summary>
+    /// As <see cref="Transform(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{int})"/>, for a block whose
+    /// nonzero AC coefficients have natural indices whose bitwise OR is <paramref name="mask"/>
+    /// (what the Huffman decoder returns): a block within the top-left 4x4 takes a shorter path.
+    /// </summary>
+    public static void Transform(ReadOnlySpan<int> coefficients, int mask, ReadOnlySpan<float> multipliers, Span<int> samples)
     {
         // The slices prove the lengths the unchecked loads and stores below rely on.
         coefficients = coefficients[..64];
@@ -42,7 +55,16 @@ internal static class JpegFloatIdct
         samples = samples[..64];
         if (Avx2.IsSupported)
         {
-            TransformAvx2(coefficients, multipliers, samples);
+            Rows(coefficients, mask, multipliers, out var v0, out var v1, out var v2, out var v3, out var v4, out var v5, out var v6, out var v7);
+            ref var s = ref MemoryMarshal.GetReference(samples);
+            Output(v0).StoreUnsafe(ref s);
+            Output(v1).StoreUnsafe(ref s, 8);
+            Output(v2).StoreUnsafe(ref s, 16);
+            Output(v3).StoreUnsafe(ref s, 24);
+            Output(v4).StoreUnsafe(ref s, 32);
+            Output(v5).StoreUnsafe(ref s, 40);
+            Output(v6).StoreUnsafe(ref s, 48);
+            Output(v7).StoreUnsafe(ref s, 56);
         }
         else
         {
@@ -52,9 +74,10 @@ internal static class JpegFloatIdct
 
     /// <summary>
     /// Transforms a block into 8 rows of 8 samples of <paramref name="output"/>,
-    /// <paramref name="stride"/> apart (a 16-bit chroma plane).
+    /// <paramref name="stride"/> apart (a 16-bit chroma plane); <paramref name="mask"/> as for
+    /// <see cref="Transform(ReadOnlySpan{int}, int, ReadOnlySpan{float}, Span{int})"/>.
     /// </summary>
-    public static void Transform(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<short> output, int stride)
+    public static void Transform(ReadOnlySpan<int> coefficients, int mask, ReadOnlySpan<float> multipliers, Span<short> output, int stride)
     {
         // The slice proves the eight rows of eight that the unchecked stores below write.
         output = output[..((7 * stride) + 8)];
@@ -74,22 +97,7 @@ internal static class JpegFloatIdct
             return;
         }
 
-        coefficients = coefficients[..64];
-        multipliers = multipliers[..64];
-        ref var c = ref MemoryMarshal.GetReference(coefficients);
-        ref var m = ref MemoryMarshal.GetReference(multipliers);
-        var v0 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c)) * Vector256.LoadUnsafe(ref m);
-        var v1 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 8)) * Vector256.LoadUnsafe(ref m, 8);
-        var v2 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 16)) * Vector256.LoadUnsafe(ref m, 16);
-        var v3 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 24)) * Vector256.LoadUnsafe(ref m, 24);
-        var v4 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 32)) * Vector256.LoadUnsafe(ref m, 32);
-        var v5 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 40)) * Vector256.LoadUnsafe(ref m, 40);
-        var v6 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 48)) * Vector256.LoadUnsafe(ref m, 48);
-        var v7 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 56)) * Vector256.LoadUnsafe(ref m, 56);
-        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Rows(coefficients[..64], mask, multipliers[..64], out var v0, out var v1, out var v2, out var v3, out var v4, out var v5, out var v6, out var v7);
         ref var target = ref MemoryMarshal.GetReference(output);
         var offset = (nuint)stride;
         OutputShort(v0).StoreUnsafe(ref target);
@@ -104,15 +112,17 @@ internal static class JpegFloatIdct
 
     /// <summary>
     /// Transforms a block that lies wholly inside the image straight into the luminance buffer:
-    /// the samples as floats (whole numbers), rows <paramref name="stride"/> apart.
+    /// the samples as floats (whole numbers), rows <paramref name="stride"/> apart;
+    /// <paramref name="mask"/> as for <see cref="Transform(ReadOnlySpan{int}, int, ReadOnlySpan{float}, Span{int})"/>
+    /// (0: only the DC term).
     /// </summary>
-    public static void TransformToLuma(ReadOnlySpan<int> coefficients, int last, ReadOnlySpan<float> multipliers, Span<float> output, int stride)
+    public static void TransformToLuma(ReadOnlySpan<int> coefficients, int mask, ReadOnlySpan<float> multipliers, Span<float> output, int stride)
     {
         // The slice proves the eight rows of eight that the unchecked stores below write.
         output = output[..((7 * stride) + 8)];
         ref var target = ref MemoryMarshal.GetReference(output);
         var offset = (nuint)stride;
-        if (last == 0)
+        if (mask == 0)
         {
             // A lone DC term: one value for the whole block, eight stores (smooth photos have many).
             var flat = Vector256.Create((float)Flat(coefficients[0], multipliers[0]));
@@ -141,22 +151,7 @@ internal static class JpegFloatIdct
             return;
         }
 
-        coefficients = coefficients[..64];
-        multipliers = multipliers[..64];
-        ref var c = ref MemoryMarshal.GetReference(coefficients);
-        ref var m = ref MemoryMarshal.GetReference(multipliers);
-        var v0 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c)) * Vector256.LoadUnsafe(ref m);
-        var v1 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 8)) * Vector256.LoadUnsafe(ref m, 8);
-        var v2 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 16)) * Vector256.LoadUnsafe(ref m, 16);
-        var v3 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 24)) * Vector256.LoadUnsafe(ref m, 24);
-        var v4 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 32)) * Vector256.LoadUnsafe(ref m, 32);
-        var v5 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 40)) * Vector256.LoadUnsafe(ref m, 40);
-        var v6 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 48)) * Vector256.LoadUnsafe(ref m, 48);
-        var v7 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 56)) * Vector256.LoadUnsafe(ref m, 56);
-        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Rows(coefficients[..64], mask, multipliers[..64], out var v0, out var v1, out var v2, out var v3, out var v4, out var v5, out var v6, out var v7);
         OutputFloat(v0).StoreUnsafe(ref target);
         OutputFloat(v1).StoreUnsafe(ref target, offset);
         OutputFloat(v2).StoreUnsafe(ref target, 2 * offset);
@@ -169,6 +164,69 @@ internal static class JpegFloatIdct
 
     /// <summary>The sample of every pixel of a block with only a DC term (what the transform gives).</summary>
     public static int Flat(int dc, float multiplier) => Math.Clamp((int)MathF.Round(dc * multiplier) + 128, 0, 255);
+
+    /// <summary>
+    /// Both passes of the transform, AVX2: the eight rows of the result, before rounding. A block
+    /// whose coefficients lie in the top-left 4x4 (no bit 2 or 5 in <paramref name="mask"/>, most
+    /// blocks of a photo) takes <see cref="Rows4x4"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows(
+        ReadOnlySpan<int> coefficients, int mask, ReadOnlySpan<float> multipliers,
+        out Vector256<float> v0, out Vector256<float> v1, out Vector256<float> v2, out Vector256<float> v3,
+        out Vector256<float> v4, out Vector256<float> v5, out Vector256<float> v6, out Vector256<float> v7)
+    {
+        ref var c = ref MemoryMarshal.GetReference(coefficients);
+        ref var m = ref MemoryMarshal.GetReference(multipliers);
+        if ((mask & Outside4x4) == 0)
+        {
+            Rows4x4(ref c, ref m, out v0, out v1, out v2, out v3, out v4, out v5, out v6, out v7);
+            return;
+        }
+
+        v0 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c)) * Vector256.LoadUnsafe(ref m);
+        v1 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 8)) * Vector256.LoadUnsafe(ref m, 8);
+        v2 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 16)) * Vector256.LoadUnsafe(ref m, 16);
+        v3 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 24)) * Vector256.LoadUnsafe(ref m, 24);
+        v4 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 32)) * Vector256.LoadUnsafe(ref m, 32);
+        v5 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 40)) * Vector256.LoadUnsafe(ref m, 40);
+        v6 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 48)) * Vector256.LoadUnsafe(ref m, 48);
+        v7 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 56)) * Vector256.LoadUnsafe(ref m, 56);
+        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+    }
+
+    /// <summary>
+    /// <see cref="Rows"/> for a block whose coefficients outside the top-left 4x4 are zero: pass 1
+    /// on four columns (128-bit vectors) and both passes with their zero inputs left out.
+    /// </summary>
+    /// <remarks>
+    /// Exact: leaving out a zero term (x + 0, x - 0, 0 - x as -x) changes at most the sign of a
+    /// zero, and a zero's sign never changes a nonzero sum or product, nor the rounded sample.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Rows4x4(
+        ref int c, ref float m,
+        out Vector256<float> v0, out Vector256<float> v1, out Vector256<float> v2, out Vector256<float> v3,
+        out Vector256<float> v4, out Vector256<float> v5, out Vector256<float> v6, out Vector256<float> v7)
+    {
+        // Pass 1: rows 0..3 in, columns 0..3 only (the others stay zero through it).
+        var r0 = Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref c)) * Vector128.LoadUnsafe(ref m);
+        var r1 = Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref c, 8)) * Vector128.LoadUnsafe(ref m, 8);
+        var r2 = Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref c, 16)) * Vector128.LoadUnsafe(ref m, 16);
+        var r3 = Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref c, 24)) * Vector128.LoadUnsafe(ref m, 24);
+        ButterflyOfFour(r0, r1, r2, r3, out var o0, out var o1, out var o2, out var o3, out var o4, out var o5, out var o6, out var o7);
+
+        // Columns 0..3 of the eight rows, as vectors down the rows (two 4x4 transposes side by side).
+        Transpose4x4(ref o0, ref o1, ref o2, ref o3);
+        Transpose4x4(ref o4, ref o5, ref o6, ref o7);
+        ButterflyOfFour(
+            Vector256.Create(o0, o4), Vector256.Create(o1, o5), Vector256.Create(o2, o6), Vector256.Create(o3, o7),
+            out v0, out v1, out v2, out v3, out v4, out v5, out v6, out v7);
+        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
+    }
 
     /// <summary>
     /// Eight columns at a time: each vector is a row of the block, so pass 1 runs on every column at
@@ -304,6 +362,90 @@ internal static class JpegFloatIdct
         v5 = tmp2 - tmp5;
         v4 = tmp3 + tmp4;
         v3 = tmp3 - tmp4;
+    }
+
+    /// <summary><see cref="Butterfly"/> with inputs 4..7 zero, written out without them (128-bit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ButterflyOfFour(
+        Vector128<float> v0, Vector128<float> v1, Vector128<float> v2, Vector128<float> v3,
+        out Vector128<float> o0, out Vector128<float> o1, out Vector128<float> o2, out Vector128<float> o3,
+        out Vector128<float> o4, out Vector128<float> o5, out Vector128<float> o6, out Vector128<float> o7)
+    {
+        // Even part: tmp10 = tmp11 = v0, tmp13 = v2.
+        var tmp12 = (v2 * 1.414213562f) - v2;
+        var tmp0 = v0 + v2;
+        var tmp3 = v0 - v2;
+        var tmp1 = v0 + tmp12;
+        var tmp2 = v0 - tmp12;
+
+        // Odd part: z13 = v3, z10 = -v3, z11 = z12 = v1 (so z10 + z12 = v1 - v3, z10 * -c = v3 * c).
+        var difference = v1 - v3;
+        var tmp7 = v1 + v3;
+        var tmp11 = difference * 1.414213562f;
+        var z5 = difference * 1.847759065f;
+        var tmp10 = (v1 * 1.082392200f) - z5;
+        tmp12 = (v3 * 2.613125930f) + z5;
+        var tmp6 = tmp12 - tmp7;
+        var tmp5 = tmp11 - tmp6;
+        var tmp4 = tmp10 + tmp5;
+
+        o0 = tmp0 + tmp7;
+        o7 = tmp0 - tmp7;
+        o1 = tmp1 + tmp6;
+        o6 = tmp1 - tmp6;
+        o2 = tmp2 + tmp5;
+        o5 = tmp2 - tmp5;
+        o4 = tmp3 + tmp4;
+        o3 = tmp3 - tmp4;
+    }
+
+    /// <summary><see cref="Butterfly"/> with inputs 4..7 zero, written out without them (256-bit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ButterflyOfFour(
+        Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3,
+        out Vector256<float> o0, out Vector256<float> o1, out Vector256<float> o2, out Vector256<float> o3,
+        out Vector256<float> o4, out Vector256<float> o5, out Vector256<float> o6, out Vector256<float> o7)
+    {
+        // The same operations as the 128-bit twin above (kept apart: .NET has no public
+        // interface over both vector widths).
+        var tmp12 = (v2 * 1.414213562f) - v2;
+        var tmp0 = v0 + v2;
+        var tmp3 = v0 - v2;
+        var tmp1 = v0 + tmp12;
+        var tmp2 = v0 - tmp12;
+
+        var difference = v1 - v3;
+        var tmp7 = v1 + v3;
+        var tmp11 = difference * 1.414213562f;
+        var z5 = difference * 1.847759065f;
+        var tmp10 = (v1 * 1.082392200f) - z5;
+        tmp12 = (v3 * 2.613125930f) + z5;
+        var tmp6 = tmp12 - tmp7;
+        var tmp5 = tmp11 - tmp6;
+        var tmp4 = tmp10 + tmp5;
+
+        o0 = tmp0 + tmp7;
+        o7 = tmp0 - tmp7;
+        o1 = tmp1 + tmp6;
+        o6 = tmp1 - tmp6;
+        o2 = tmp2 + tmp5;
+        o5 = tmp2 - tmp5;
+        o4 = tmp3 + tmp4;
+        o3 = tmp3 - tmp4;
+    }
+
+    /// <summary>Transposes the 4x4 matrix whose rows are the four vectors (SSE's _MM_TRANSPOSE4_PS).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(ref Vector128<float> v0, ref Vector128<float> v1, ref Vector128<float> v2, ref Vector128<float> v3)
+    {
+        var t0 = Sse.UnpackLow(v0, v1);
+        var t1 = Sse.UnpackLow(v2, v3);
+        var t2 = Sse.UnpackHigh(v0, v1);
+        var t3 = Sse.UnpackHigh(v2, v3);
+        v0 = Sse.MoveLowToHigh(t0, t1);
+        v1 = Sse.MoveHighToLow(t1, t0);
+        v2 = Sse.MoveLowToHigh(t2, t3);
+        v3 = Sse.MoveHighToLow(t3, t2);
     }
 
     /// <summary>Transposes the 8x8 matrix whose rows are the eight vectors (AVX2 unpacks and lane permutes).</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace HashForum.Imaging.Internal.Jpeg;
 
 /// <summary>
@@ -6,8 +8,14 @@ namespace HashForum.Imaging.Internal.Jpeg;
 /// </summary>
 internal sealed class JpegHuffmanTable
 {
-    /// <summary>Bits looked up at once; 9 covers nearly every code of a photo's tables.</summary>
-    public const int LookupBits = 9;
+    /// <summary>
+    /// Bits looked up at once; 10 covers nearly every code of a photo's tables, and most AC codes
+    /// together with their extra bits (a 4 KB table, well inside L1).
+    /// </summary>
+    public const int LookupBits = 10;
+
+    /// <summary>The run field of an end-of-block entry of <see cref="FastAc"/>: past any index.</summary>
+    public const int EndOfBlockRun = 0x80;
 
     private const int MaxCodeLength = 16;
 
@@ -15,9 +23,11 @@ internal sealed class JpegHuffmanTable
     // matches no code at all).
     private readonly ushort[] _lookup = new ushort[1 << LookupBits];
 
-    // For AC tables, stb_image's shortcut: when a code and its extra bits fit in LookupBits
-    // together, (value << 8) | (run << 4) | (code length + extra bits); 0 otherwise.
-    private readonly int[] _fastAc = new int[1 << LookupBits];
+    // For AC tables, a code and its extra bits decoded in one lookup when they fit in LookupBits
+    // together: (value << 16) | (run << 8) | (code length + extra bits); an end-of-block code as
+    // (EndOfBlockRun << 8) | code length; 0 otherwise (longer codes, ZRL, and codes whose extra
+    // bits do not fit).
+    private readonly int[] _fastAc;
     private readonly int[] _minCode = new int[MaxCodeLength + 1];
     private readonly int[] _counts = new int[MaxCodeLength + 1];
     private readonly int[] _firstIndex = new int[MaxCodeLength + 1];
@@ -26,7 +36,16 @@ internal sealed class JpegHuffmanTable
     /// <summary>The lookup table; exactly 2^<see cref="LookupBits"/> entries.</summary>
     public ushort[] Lookup => _lookup;
 
-    /// <summary>The AC shortcut table; exactly 2^<see cref="LookupBits"/> entries.</summary>
+    /// <summary>
+    /// A table of the given class: an AC table (<paramref name="ac"/>) also gets the
+    /// <see cref="FastAc"/> table (4 KB, so DC tables go without it).
+    /// </summary>
+    public JpegHuffmanTable(bool ac)
+    {
+        _fastAc = ac ? new int[1 << LookupBits] : [];
+    }
+
+    /// <summary>The AC shortcut table; exactly 2^<see cref="LookupBits"/> entries for an AC table, empty for a DC one.</summary>
     public int[] FastAc => _fastAc;
 
     /// <summary>
@@ -83,11 +102,21 @@ internal sealed class JpegHuffmanTable
             var run = (entry >> 4) & 15;
             var size = entry & 15;
             _fastAc[peek] = 0;
-            if (entry != 0 && size != 0 && length + size <= LookupBits)
+            if (entry == 0)
+            {
+                continue;
+            }
+
+            if (size == 0 && run != 15)
+            {
+                // As libjpeg reads it: size 0 with any run but 15 (ZRL) ends the block.
+                _fastAc[peek] = (EndOfBlockRun << 8) | length;
+            }
+            else if (size != 0 && length + size <= LookupBits)
             {
                 var extra = (peek >> (LookupBits - length - size)) & ((1 << size) - 1);
                 var value = extra < 1 << (size - 1) ? extra - ((1 << size) - 1) : extra;
-                _fastAc[peek] = (value << 8) | (run << 4) | (length + size);
+                _fastAc[peek] = (value << 16) | (run << 8) | (length + size);
             }
         }
     }
@@ -96,6 +125,7 @@ internal sealed class JpegHuffmanTable
     /// Decodes a code longer than <see cref="LookupBits"/> from the next 16 bits of the stream;
     /// returns (length &lt;&lt; 8) | symbol, or -1 when no code matches.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int DecodeLong(int next16Bits)
     {
         for (var length = LookupBits + 1; length <= MaxCodeLength; length++)

@@ -30,8 +30,9 @@ namespace HashForum.Imaging.Internal.Jpeg;
 /// frames, take the ImageSharp path.
 /// </para>
 /// <para>
-/// Hostile input: every header field is checked before use, the entropy data is read through
-/// bounds-checked spans (<see cref="JpegBitReader"/>), every loop is bounded by the image's block
+/// Hostile input: every header field is checked before use, the entropy data is copied through
+/// bounds-checked spans into a padded work buffer and read there only at positions clamped to it
+/// (<see cref="JpegBitReader"/>), every loop is bounded by the image's block
 /// count or the input's length, buffers come from the decoder's counted pool, and the time budget
 /// is checked every MCU row. Damage that would make libjpeg or ImageSharp guess (a scan that ends
 /// before the image does, a code that is in no table, a coefficient index past 63, a missing
@@ -174,6 +175,9 @@ internal static class JpegLumaDecoder
                 state.ColourRows = allocator.Allocate<short>(JpegColour.RowBufferLength(frame.Width));
             }
 
+            // Room for any scan's bytes without stuffing, plus the reader's padding.
+            state.Entropy = allocator.Allocate<byte>(data.Length + JpegBitReader.Padding);
+
             var luma = buffer.Memory.Span[..(frame.Width * frame.Height)];
             Run(data, state, luma, deadline);
 
@@ -199,6 +203,7 @@ internal static class JpegLumaDecoder
             state.Planes[1]?.Dispose();
             state.Planes[2]?.Dispose();
             state.ColourRows?.Dispose();
+            state.Entropy?.Dispose();
         }
     }
 
@@ -248,10 +253,10 @@ internal static class JpegLumaDecoder
                     state.RestartInterval = BinaryPrimitives.ReadUInt16BigEndian(segment);
                     break;
                 case 0xDA:
+                    // The reader finds where the scan's data ends as it goes (the marker after
+                    // its last segment), so the search for the next marker starts there.
                     var start = position + segment.Length + 2;
-                    var end = SkipEntropyCodedData(data, start);
-                    DecodeScan(data[start..end], segment, state, luma, deadline);
-                    position = end;
+                    position = SkipEntropyCodedData(data, start + DecodeScan(data[start..], segment, state, luma, deadline));
                     continue;
             }
 
@@ -417,13 +422,14 @@ internal static class JpegLumaDecoder
             }
 
             var tables = tableClass == 0 ? state.Dc : state.Ac;
-            tables[id] ??= new JpegHuffmanTable();
+            tables[id] ??= new JpegHuffmanTable(ac: tableClass == 1);
             tables[id]!.Build(counts, segment.Slice(17, total));
             segment = segment[(17 + total)..];
         }
     }
 
-    private static void DecodeScan(ReadOnlySpan<byte> entropy, ReadOnlySpan<byte> header, DecodeState state, Span<float> luma, DecodeDeadline deadline)
+    /// <summary>Decodes one scan; returns where, in <paramref name="entropy"/>, the marker after its last segment is.</summary>
+    private static int DecodeScan(ReadOnlySpan<byte> entropy, ReadOnlySpan<byte> header, DecodeState state, Span<float> luma, DecodeDeadline deadline)
     {
         var frame = state.Frame;
         if (!TryParseScan(frame, header, out var scan))
@@ -443,7 +449,7 @@ internal static class JpegLumaDecoder
             }
         }
 
-        var reader = new JpegBitReader(entropy);
+        var reader = new JpegBitReader(entropy, state.Entropy!.Memory.Span);
 
         // The chroma planes, looked up once (each lookup goes through two memory managers).
         var cbPlane = state.Planes[1] is { } cbOwner ? cbOwner.Memory.Span : default;
@@ -510,7 +516,7 @@ internal static class JpegLumaDecoder
                     {
                         for (var h = 0; h < blocksAcross; h++)
                         {
-                            var last = DecodeBlock(ref reader, dc[i], ac[i], ref predictors[i], coefficients);
+                            var mask = DecodeBlock(ref reader, dc[i], ac[i], ref predictors[i], coefficients);
                             var x = ((mcuX * blocksAcross) + h) * 8;
                             var y = ((mcuY * blocksDown) + v) * 8;
                             if (index == 0)
@@ -518,28 +524,27 @@ internal static class JpegLumaDecoder
                                 if (x + 8 <= width && y + 8 <= height)
                                 {
                                     // A whole block inside the image, straight to floats.
-                                    JpegFloatIdct.TransformToLuma(coefficients, last, blockMultipliers, luma[((y * width) + x)..], width);
+                                    JpegFloatIdct.TransformToLuma(coefficients, mask, blockMultipliers, luma[((y * width) + x)..], width);
                                 }
                                 else if (x < width && y < height)
                                 {
-                                    Samples(coefficients, last, blockMultipliers, samples);
+                                    Samples(coefficients, mask, blockMultipliers, samples);
                                     WriteLuma(samples, luma[((y * width) + x)..], width, Math.Min(8, width - x), Math.Min(8, height - y));
                                 }
                             }
                             else
                             {
-                                // A nonzero return may still be a block of zero runs alone, so its
-                                // coefficients are looked at (only until the first colour is seen).
-                                chromaSeen = chromaSeen || coefficients[0] != 0 || (last != 0 && coefficients[1..].ContainsAnyExcept(0));
+                                // A nonzero mask means a nonzero AC coefficient.
+                                chromaSeen = chromaSeen || coefficients[0] != 0 || mask != 0;
                                 var stride = state.PlaneStride[index];
                                 var target = (index == 1 ? cbPlane : crPlane)[((y * stride) + x)..];
-                                if (last == 0)
+                                if (mask == 0)
                                 {
                                     WriteFlatChroma(JpegFloatIdct.Flat(coefficients[0], blockMultipliers[0]), target, stride);
                                 }
                                 else
                                 {
-                                    JpegFloatIdct.Transform(coefficients, blockMultipliers, target, stride);
+                                    JpegFloatIdct.Transform(coefficients, mask, blockMultipliers, target, stride);
                                 }
                             }
 
@@ -563,19 +568,21 @@ internal static class JpegLumaDecoder
                 JpegColour.ToLuminance(state, luma, Math.Min(height, ((mcuY + 1) * 8 * frame.MaxVertical) - 1));
             }
         }
+
+        return reader.SegmentEnd;
     }
 
     /// <summary>The samples of a block; a block with only a DC term is flat, without the transform.</summary>
-    private static void Samples(ReadOnlySpan<int> coefficients, int last, ReadOnlySpan<float> multipliers, Span<int> samples)
+    private static void Samples(ReadOnlySpan<int> coefficients, int mask, ReadOnlySpan<float> multipliers, Span<int> samples)
     {
-        if (last == 0)
+        if (mask == 0)
         {
             // What every path of the transform gives for a lone DC term: DC * its multiplier.
             samples[..64].Fill(JpegFloatIdct.Flat(coefficients[0], multipliers[0]));
         }
         else
         {
-            JpegFloatIdct.Transform(coefficients, multipliers, samples);
+            JpegFloatIdct.Transform(coefficients, mask, multipliers, samples);
         }
     }
 
@@ -607,27 +614,31 @@ internal static class JpegLumaDecoder
     }
 
     /// <summary>
-    /// Decodes one block's quantised coefficients into natural order; returns 0 when no AC
-    /// coefficient was decoded (the block is flat), otherwise a zigzag index at or past the last one.
+    /// Decodes one block's quantised coefficients into natural order; returns the bitwise OR of
+    /// the natural indices of its nonzero AC coefficients: 0 when there is none (the block is
+    /// flat), and no bit 2 or 5 (<see cref="JpegFloatIdct.Outside4x4"/>) when they all lie in the
+    /// top-left 4x4, which the transform does in fewer steps.
     /// </summary>
     /// <remarks>
     /// The hot loop of the decoder. The bit buffer lives in locals (registers) for the whole block
-    /// and goes back to the reader at the end. The two table reads index with the top
-    /// <see cref="JpegHuffmanTable.LookupBits"/> bits of a 64-bit word (<c>bits &gt;&gt; 55</c>,
-    /// so 0..511), and both tables have exactly 512 entries, so those reads skip the bounds check.
-    /// The return value is where the end-of-block code came, not the last nonzero index: one
-    /// register less in the loop. Only a block of zero runs alone (ZRL codes, all values zero) is
-    /// then not recognised as flat, and it transforms to the same samples either way.
+    /// and goes back to the reader at the end. Every step starts with the reader's branchless
+    /// refill (one load, no call), then one lookup in <see cref="JpegHuffmanTable.FastAc"/> gives
+    /// code, run and value together; the end-of-block code has a run past any index, so one
+    /// range test covers it and the overlong block. Everything else (long codes, ZRL, codes whose
+    /// extra bits do not fit the lookup) takes the slower branch. The table reads index with the
+    /// top <see cref="JpegHuffmanTable.LookupBits"/> bits of a 64-bit word, and the tables have
+    /// exactly that many entries, so those reads skip the bounds check. Every value stored is
+    /// nonzero (an extra-bits size of 0 stores nothing), so the mask is exact.
     /// </remarks>
     private static int DecodeBlock(ref JpegBitReader reader, JpegHuffmanTable dc, JpegHuffmanTable ac, ref int predictor, scoped Span<int> coefficients)
     {
         const int PeekShift = 64 - JpegHuffmanTable.LookupBits;
+        ref var buffer = ref reader.Buffer;
+        var end = reader.End;
         var bits = reader.Bits;
         var count = reader.Count;
-        if (count < 32)
-        {
-            (bits, count) = reader.Refill(bits, count);
-        }
+        var position = reader.Position;
+        JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
 
         int entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dc.Lookup), (nint)(bits >> PeekShift));
         if (entry == 0)
@@ -655,38 +666,69 @@ internal static class JpegLumaDecoder
         }
 
         // The slice proves 64 entries, and every ZigZag entry is below 64, so the unchecked stores
-        // below stay inside; `(uint)k > 63` lets the JIT drop the check of ZigZag[k] too.
+        // below stay inside; `(uint)at > 63` lets the JIT drop the check of ZigZag[at] too.
         ref var block = ref MemoryMarshal.GetReference(coefficients[..64]);
         block = predictor;
         ref var fastAc = ref MemoryMarshal.GetArrayDataReference(ac.FastAc);
-        ref var acLookup = ref MemoryMarshal.GetArrayDataReference(ac.Lookup);
-        for (var k = 1; k < 64; k++)
+        var k = 1;
+        var mask = 0;
+        while (true)
         {
-            if (count < 32)
+            // Four symbols per refill: it leaves at least 56 bits, a fast entry takes at most
+            // LookupBits (10), and the slower branch refills before it reads. Fewer refills keep
+            // the refill's load (whose address hangs on the bits consumed) off most steps of the
+            // chain from one symbol's lookup to the next.
+            JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
+            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
             {
-                (bits, count) = reader.Refill(bits, count);
+                goto Slow;
             }
 
-            var peek = (nint)(bits >> PeekShift);
-            var fast = Unsafe.Add(ref fastAc, peek);
-            if (fast != 0)
+            if (k > 63)
             {
-                // Code and value in one lookup.
-                k += (fast >> 4) & 15;
-                bits <<= fast & 15;
-                count -= fast & 15;
-                if ((uint)k > 63)
-                {
-                    throw Corrupt("a block has more than 64 coefficients");
-                }
-
-                Unsafe.Add(ref block, ZigZag[k]) = fast >> 8;
-                continue;
+                break;
             }
 
-            entry = Unsafe.Add(ref acLookup, peek);
+            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
+            {
+                goto Slow;
+            }
+
+            if (k > 63)
+            {
+                break;
+            }
+
+            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
+            {
+                goto Slow;
+            }
+
+            if (k > 63)
+            {
+                break;
+            }
+
+            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
+            {
+                goto Slow;
+            }
+
+            if (k > 63)
+            {
+                break;
+            }
+
+            continue;
+
+        Slow:
+            // A code longer than the lookup, ZRL, or extra bits that did not fit: up to 31 bits.
+            JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
+            entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(ac.Lookup), (nint)(bits >> PeekShift));
             if (entry == 0)
             {
+                // Inlined (a short loop): a call here would make the JIT keep the loop's
+                // variables on the stack.
                 entry = ac.DecodeLong((int)(bits >> 48));
                 if (entry < 0)
                 {
@@ -702,28 +744,76 @@ internal static class JpegLumaDecoder
             {
                 if (run != 15)
                 {
-                    // End of block: every coefficient decoded lies before k.
-                    reader.Update(bits, count);
-                    return k - 1;
+                    break; // end of block
                 }
 
-                k += 15; // sixteen zeros
-                continue;
+                k += 16; // sixteen zeros
+            }
+            else
+            {
+                var index = k + run;
+                if ((uint)index > 63)
+                {
+                    throw Corrupt("a block has more than 64 coefficients");
+                }
+
+                int slot = ZigZag[index];
+                mask |= slot;
+                Unsafe.Add(ref block, slot) = Extend(bits, size);
+                bits <<= size;
+                count -= size;
+                k = index + 1;
             }
 
-            k += run;
-            if ((uint)k > 63)
+            if (k > 63)
+            {
+                break;
+            }
+        }
+
+        reader.Bits = bits;
+        reader.Count = count;
+        reader.Position = position;
+        return mask;
+    }
+
+    /// <summary>
+    /// One AC symbol from <see cref="JpegHuffmanTable.FastAc"/>, which needs at most
+    /// <see cref="JpegHuffmanTable.LookupBits"/> valid bits; false (nothing consumed) when the
+    /// entry is empty and the slower branch must decode it. The end of the block sets
+    /// <paramref name="k"/> to 64.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FastSymbol(ref int fastAc, ref int block, ref ulong bits, ref int count, ref int k, ref int mask)
+    {
+        var fast = Unsafe.Add(ref fastAc, (nint)(bits >> (64 - JpegHuffmanTable.LookupBits)));
+        if (fast == 0)
+        {
+            return false;
+        }
+
+        // Code and value in one lookup; the length is below 64, so the shift needs no mask.
+        var at = k + ((fast >> 8) & 0xFF);
+        bits <<= fast;
+        count -= fast & 0xFF;
+        if ((uint)at > 63)
+        {
+            if (((fast >> 8) & 0xFF) != JpegHuffmanTable.EndOfBlockRun)
             {
                 throw Corrupt("a block has more than 64 coefficients");
             }
 
-            Unsafe.Add(ref block, ZigZag[k]) = Extend(bits, size);
-            bits <<= size;
-            count -= size;
+            k = 64;
+            return true;
         }
 
-        reader.Update(bits, count);
-        return 63;
+        // `(uint)at > 63` above lets the JIT drop the check of ZigZag[at]; every entry is below
+        // 64, and the caller's block has 64.
+        int natural = ZigZag[at];
+        mask |= natural;
+        Unsafe.Add(ref block, natural) = fast >> 16;
+        k = at + 1;
+        return true;
     }
 
     /// <summary>The top <paramref name="size"/> bits (1 to 16) as a signed value (JPEG's EXTEND).</summary>
@@ -834,6 +924,9 @@ internal static class JpegLumaDecoder
 
         /// <summary>Work rows of <see cref="JpegColour"/>.</summary>
         public IMemoryOwner<short>? ColourRows { get; set; }
+
+        /// <summary>The work buffer of <see cref="JpegBitReader"/>: a scan's data without stuffing.</summary>
+        public IMemoryOwner<byte>? Entropy { get; set; }
 
         /// <summary>Rows of the luminance buffer already weighed from R, G and B.</summary>
         public int ConvertedRows { get; set; }
