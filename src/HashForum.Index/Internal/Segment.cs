@@ -15,12 +15,14 @@ namespace HashForum.Index.Internal;
 /// ordered by the top bits of chunk 0 so that near-duplicates sit next to each other; <c>_ids</c> holds
 /// the ids grouped by value, with <c>_idStart</c> only when some value has more than one id.</para>
 /// <para>Per chunk, the values are radix-sorted by the top <c>p</c> bits of the chunk ("prefix"):
-/// <c>_starts[c]</c> has 2^p + 1 offsets and <c>_entries[c]</c> one <c>uint</c> per value packing the
-/// slot above as many of the remaining chunk bits ("suffix") as fit. Chunk 0 has no entries: the
-/// slots themselves are in chunk-0 prefix order, so its runs are slot ranges. A probe for a prefix variant reads
-/// one short run of entries and filters it on the suffix without touching the hashes, so only real
-/// candidates cost a random access. p is chosen so a run holds about <see cref="TargetRunLength"/>
-/// values: the prefix tables then cost about 4/8 of a byte per value and chunk.</para>
+/// chunk c has 2^p + 1 run offsets from <c>_startPool[_startBase[c]]</c> and one <c>uint</c> entry per
+/// value from <c>_entryPool[_entryBase[c]]</c>, packing the slot above as many of the remaining chunk
+/// bits ("suffix") as fit. All chunks share one pool of each so that the pools are big enough for huge
+/// pages (LargeArrays) even at 1M values. Chunk 0 has no entries: the slots themselves are in chunk-0
+/// prefix order, so its runs are slot ranges. A probe for a prefix variant reads one short run of
+/// entries and filters it on the suffix without touching the hashes, so only real candidates cost a
+/// random access. p is chosen so a run holds about <see cref="TargetRunLength"/> values: the prefix
+/// tables then cost about 4/8 of a byte per value and chunk.</para>
 /// <para>The only mutable state is <c>_removedAt</c>: the version at which each id was removed, written
 /// by the single writer before it publishes that version, so a reader holding an older version still
 /// sees the id (see <see cref="PdqIndex"/>).</para>
@@ -39,8 +41,10 @@ internal sealed class Segment : IIdSource
     private readonly ChunkLayout? _layout;
     private readonly int[] _prefixBits;
     private readonly int[] _suffixBits;
-    private readonly int[][] _starts;
-    private readonly uint[][] _entries;
+    private readonly int[] _startBase;
+    private readonly int[] _entryBase;
+    private int[] _startPool = [];
+    private uint[] _entryPool = [];
     private long[]? _removedAt;
 
     private Segment(ulong[] hashes, long[] ids, int[]? idStart, ChunkLayout? layout)
@@ -52,8 +56,8 @@ internal sealed class Segment : IIdSource
         var chunks = layout?.Count ?? 0;
         _prefixBits = new int[chunks];
         _suffixBits = new int[chunks];
-        _starts = new int[chunks][];
-        _entries = new uint[chunks][];
+        _startBase = new int[chunks];
+        _entryBase = new int[chunks];
     }
 
     /// <summary>Distinct hash values.</summary>
@@ -76,12 +80,7 @@ internal sealed class Segment : IIdSource
         get
         {
             long bytes = (_hashes.Length * 8L) + (_ids.Length * 8L) + ((_idStart?.Length ?? 0) * 4L) + ((_removedAt?.Length ?? 0) * 8L);
-            for (var c = 0; c < _entries.Length; c++)
-            {
-                bytes += (_entries[c].Length * 4L) + (_starts[c].Length * 4L);
-            }
-
-            return bytes;
+            return bytes + (_startPool.Length * 4L) + (_entryPool.Length * 4L);
         }
     }
 
@@ -251,10 +250,22 @@ internal sealed class Segment : IIdSource
     /// </summary>
     private void BuildChunks(ChunkLayout layout, int[] chunk0Starts)
     {
-        _prefixBits[0] = PrefixBitsFor(ValueCount, layout.Widths[0]);
+        // One pool of offsets and one of entries for all chunks: at 1M values a chunk's entries are
+        // just under the 4 MiB that LargeArrays puts on huge pages, and a pool is well over it.
+        long startTotal = 0, entryTotal = 0;
+        for (var c = 0; c < layout.Count; c++)
+        {
+            _prefixBits[c] = PrefixBitsFor(ValueCount, layout.Widths[c]);
+            _startBase[c] = checked((int)startTotal);
+            _entryBase[c] = checked((int)entryTotal);
+            startTotal += (1L << _prefixBits[c]) + 1;
+            entryTotal += c == 0 ? 0 : ValueCount + EntryPadding;
+        }
+
+        _startPool = LargeArrays.Uninitialized<int>(checked((int)startTotal));
+        _entryPool = LargeArrays.Uninitialized<uint>(checked((int)entryTotal));
         _suffixBits[0] = layout.Widths[0] - _prefixBits[0];
-        _starts[0] = chunk0Starts;
-        _entries[0] = [];
+        chunk0Starts.CopyTo(_startPool, 0);
 
         // Chunks are independent, so a bulk load uses every core (searches stay single-threaded).
         if (ValueCount >= 1 << 16)
@@ -314,8 +325,8 @@ internal sealed class Segment : IIdSource
         }
 
         // Pass 3: each coarse bucket by its fine bits, straight into starts and entries.
-        var starts = LargeArrays.Uninitialized<int>((1 << p) + 1);
-        var entries = LargeArrays.Zeroed<uint>(values + EntryPadding);
+        var starts = _startPool.AsSpan(_startBase[c], (1 << p) + 1);
+        var entries = _entryPool.AsSpan(_entryBase[c], values + EntryPadding);
         var fine = new int[(1 << fineBits) + 1];
         for (var bucket = 0; bucket < coarse.Length - 1; bucket++)
         {
@@ -347,10 +358,8 @@ internal sealed class Segment : IIdSource
         starts[1 << p] = values;
 
         // Padding past the last run is zero; runs are masked by length, so it is never a candidate.
-        _prefixBits[c] = p;
+        entries[values..].Clear();
         _suffixBits[c] = suffixBits;
-        _starts[c] = starts;
-        _entries[c] = entries;
     }
 
     /// <summary>Stable counting sort: <paramref name="position"/>[i] is where item i goes; starts gets bucket offsets.</summary>
@@ -531,6 +540,8 @@ internal sealed class Segment : IIdSource
         Span<int> runs = stackalloc int[ProbeBatch * 2];
         var candidates = query.Candidates;
         fixed (ulong* hashes = _hashes)
+        fixed (int* startPool = _startPool)
+        fixed (uint* entryPool = _entryPool)
         {
             for (var c = 0; c < count; c++)
             {
@@ -547,9 +558,9 @@ internal sealed class Segment : IIdSource
                 var qs = key & (uint)((1UL << sb) - 1);
                 var suffixMask = (uint)((1UL << sb) - 1);
                 var variantsOf = new PrefixVariants(key >> (width - p), p, t);
-                fixed (int* starts = _starts[c])
-                fixed (uint* entries = _entries[c])
                 {
+                    var starts = startPool + _startBase[c];
+                    var entries = entryPool + _entryBase[c];
                     int batch;
                     if (c == 0)
                     {
