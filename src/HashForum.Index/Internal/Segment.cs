@@ -524,8 +524,11 @@ internal sealed class Segment : IIdSource
     /// pipeline: prefetch the run offsets of the whole batch, read them and prefetch the runs, filter
     /// the runs into a candidate list, prefetch the candidates' hashes, then verify. Done one probe at a
     /// time, every step waits on its own cache miss (measured: 265 us p50 at 1M); batched, the misses
-    /// overlap. A deeper, three-stage software pipeline across batches was measured 2-4% slower (A/B
-    /// in one process, 1M values): the search is bound by memory throughput, not latency.
+    /// overlap. But not too many at once: on this KVM guest batches of 16 beat 32 by 8% at 10M values
+    /// (12: 5% slower than 16, 8: 13% slower; even at 1M), and two batches of 8 or 12 in flight
+    /// (a two-stage software pipeline across batches) were no better than one of 16. A/B on one
+    /// index in one process, each query timed cold in both modes, thread CPU time. (Prefetches beyond
+    /// what the core can keep in flight seem to be dropped and then missed again.)
     /// </summary>
     private unsafe void SearchIndex(QueryContext query, List<IndexMatch> results)
     {
@@ -558,84 +561,100 @@ internal sealed class Segment : IIdSource
                 var qs = key & (uint)((1UL << sb) - 1);
                 var suffixMask = (uint)((1UL << sb) - 1);
                 var variantsOf = new PrefixVariants(key >> (width - p), p, t);
+                var starts = startPool + _startBase[c];
+                var entries = entryPool + _entryBase[c];
+                int batch;
+                if (c == 0)
                 {
-                    var starts = startPool + _startBase[c];
-                    var entries = entryPool + _entryBase[c];
-                    int batch;
-                    if (c == 0)
-                    {
-                        while ((batch = variantsOf.Fill(variants, budgets)) > 0)
-                        {
-                            ProbeSlotRuns(starts, hashes, variants[..batch], runs, thresholds, query, results);
-                        }
-
-                        continue;
-                    }
-
                     while ((batch = variantsOf.Fill(variants, budgets)) > 0)
                     {
-                        for (var i = 0; i < batch; i++)
-                        {
-                            Sse.Prefetch0(starts + variants[i]);
-                        }
-
-                        for (var i = 0; i < batch; i++)
-                        {
-                            var from = starts[variants[i]];
-                            var to = starts[variants[i] + 1];
-                            runs[2 * i] = from;
-                            runs[(2 * i) + 1] = to;
-
-                            // A run of ~8 entries straddles a line boundary about half the time.
-                            Sse.Prefetch0(entries + from);
-                            Sse.Prefetch0(entries + to);
-                        }
-
-                        // Runs are filtered eight entries at a time: the popcount test "at most budget
-                        // bits differ" becomes "clearing the lowest set bit budget times leaves zero",
-                        // and the entries array has eight entries of padding so a short run may be
-                        // read as a whole vector and masked, with no per-entry branch.
-                        var found = 0;
-                        var qsv = Vector256.Create(qs);
-                        var maskv = Vector256.Create(suffixMask);
-                        for (var i = 0; i < batch; i++)
-                        {
-                            var budget = budgets[i];
-                            for (int e = runs[2 * i], end = runs[(2 * i) + 1]; e < end; e += 8)
-                            {
-                                var x = (Vector256.Load(entries + e) ^ qsv) & maskv;
-                                for (var b = 0; b < budget; b++)
-                                {
-                                    x &= x - Vector256<uint>.One;
-                                }
-
-                                var hits = Vector256.Equals(x, Vector256<uint>.Zero).ExtractMostSignificantBits();
-                                if (end - e < 8)
-                                {
-                                    hits &= (1u << (end - e)) - 1;
-                                }
-
-                                while (hits != 0)
-                                {
-                                    var slot = (int)(entries[e + BitOperations.TrailingZeroCount(hits)] >> sb);
-                                    hits &= hits - 1;
-                                    Sse.Prefetch0(hashes + (slot * 4));
-                                    candidates[found++] = slot;
-                                }
-
-                                if (found > candidates.Length - 8)
-                                {
-                                    VerifyAll(candidates, found, c, thresholds, query, results);
-                                    found = 0;
-                                }
-                            }
-                        }
-
-                        VerifyAll(candidates, found, c, thresholds, query, results);
+                        ProbeSlotRuns(starts, hashes, variants[..batch], runs, thresholds, query, results);
                     }
+
+                    continue;
+                }
+
+                while ((batch = variantsOf.Fill(variants, budgets)) > 0)
+                {
+                    PrefetchStarts(starts, variants[..batch]);
+                    ReadRuns(starts, entries, variants[..batch], runs);
+                    var found = FilterRuns(c, entries, hashes, runs[..(2 * batch)], budgets[..batch], qs, suffixMask, sb, thresholds, query, results);
+                    VerifyAll(candidates, found, c, thresholds, query, results);
                 }
             }
         }
+    }
+
+    private static unsafe void PrefetchStarts(int* starts, ReadOnlySpan<uint> variants)
+    {
+        for (var i = 0; i < variants.Length; i++)
+        {
+            Sse.Prefetch0(starts + variants[i]);
+        }
+    }
+
+    private static unsafe void ReadRuns(int* starts, uint* entries, ReadOnlySpan<uint> variants, Span<int> runs)
+    {
+        for (var i = 0; i < variants.Length; i++)
+        {
+            var from = starts[variants[i]];
+            var to = starts[variants[i] + 1];
+            runs[2 * i] = from;
+            runs[(2 * i) + 1] = to;
+
+            // A run of ~8 entries straddles a line boundary about half the time.
+            Sse.Prefetch0(entries + from);
+            Sse.Prefetch0(entries + to);
+        }
+    }
+
+    /// <summary>
+    /// Filters runs into the candidate list (prefetching each candidate's hash) and returns how many
+    /// are left to verify. Runs are filtered eight entries at a time: the popcount test "at most budget
+    /// bits differ" becomes "clearing the lowest set bit budget times leaves zero", and the entries
+    /// array has eight entries of padding so a short run may be read as a whole vector and masked,
+    /// with no per-entry branch.
+    /// </summary>
+    private unsafe int FilterRuns(int c, uint* entries, ulong* hashes, ReadOnlySpan<int> runs, ReadOnlySpan<int> budgets, uint qs, uint suffixMask, int sb, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
+    {
+        var candidates = query.Candidates;
+        var found = 0;
+        var qsv = Vector256.Create(qs);
+        var maskv = Vector256.Create(suffixMask);
+        for (var i = 0; i < budgets.Length; i++)
+        {
+            var budget = budgets[i];
+            for (int e = runs[2 * i], end = runs[(2 * i) + 1]; e < end; e += 8)
+            {
+                var x = (Vector256.Load(entries + e) ^ qsv) & maskv;
+                for (var b = 0; b < budget; b++)
+                {
+                    x &= x - Vector256<uint>.One;
+                }
+
+                var hits = Vector256.Equals(x, Vector256<uint>.Zero).ExtractMostSignificantBits();
+                if (end - e < 8)
+                {
+                    hits &= (1u << (end - e)) - 1;
+                }
+
+                while (hits != 0)
+                {
+                    var slot = (int)(entries[e + BitOperations.TrailingZeroCount(hits)] >> sb);
+                    hits &= hits - 1;
+                    Sse.Prefetch0(hashes + (slot * 4));
+                    candidates[found++] = slot;
+                }
+
+                if (found > candidates.Length - 8)
+                {
+                    VerifyAll(candidates, found, c, thresholds, query, results);
+                    found = 0;
+                }
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Chunk 0: the runs are slot ranges, verified in place (the hashes are read in order).</summary>
@@ -670,8 +689,8 @@ internal sealed class Segment : IIdSource
     /// <summary>Entries past the end, so that the last run can be read as one whole vector.</summary>
     private const int EntryPadding = 8;
 
-    /// <summary>Prefix variants handled per pipeline batch.</summary>
-    private const int ProbeBatch = 32;
+    /// <summary>Prefix variants handled per pipeline batch (measured against 8, 12, 32, 64 and 128).</summary>
+    private const int ProbeBatch = 16;
 
     private void VerifyAll(int[] candidates, int count, int chunk, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
     {
