@@ -692,11 +692,28 @@ internal sealed class Segment : IIdSource
     /// <summary>Prefix variants handled per pipeline batch (measured against 8, 12, 32, 64 and 128).</summary>
     private const int ProbeBatch = 16;
 
-    private void VerifyAll(int[] candidates, int count, int chunk, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
+    /// <summary>
+    /// Verifies candidates: nearly all are random hashes ~128 bits away, so the distance is taken
+    /// here on the query limbs loaded once, and only a hash within the radius goes on to
+    /// <see cref="Verify"/> for the chunk checks.
+    /// </summary>
+    private unsafe void VerifyAll(int[] candidates, int count, int chunk, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
     {
-        for (var i = 0; i < count; i++)
+        var q = query.Hash;
+        ulong q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
+        var radius = query.Radius;
+        fixed (ulong* hashes = _hashes)
         {
-            Verify(candidates[i], chunk, thresholds, query, results);
+            for (var i = 0; i < count; i++)
+            {
+                var h = hashes + (candidates[i] * 4);
+                var distance = BitOperations.PopCount(h[0] ^ q0) + BitOperations.PopCount(h[1] ^ q1) +
+                               BitOperations.PopCount(h[2] ^ q2) + BitOperations.PopCount(h[3] ^ q3);
+                if (distance <= radius)
+                {
+                    Verify(candidates[i], chunk, thresholds, query, results);
+                }
+            }
         }
     }
 
