@@ -32,9 +32,21 @@ namespace HashForum.Index;
 /// (The 10- and 13-chunk rows were measured before chunk 0 was given the smaller threshold.)
 /// Narrow chunks (16 x 16 bits, as in Meta's C++ MIH) drown in candidates, each a cache miss on a
 /// random hash; wide ones drown in probe variants (C(p, t) grows fast). Random reads, not
-/// instructions, set the cost here (about 60 ns each even on huge pages, ~500 ns unoverlapped), so
-/// the search runs as a prefetching pipeline and 11 chunks is the default from ~500k values; at 10M
-/// values that is, from the chunk sizes, ~2.3k probes and ~3k candidates a query.</para>
+/// instructions, set the cost here (measured on a 512 MB array on huge pages: ~22 ns a line with
+/// many reads in flight, ~175 ns for dependent reads), so the search runs as a prefetching pipeline
+/// and 11 chunks is the default from ~500k values; at 10M values that is (counted) 2320 probes a
+/// query reading ~1.9k lines of run offsets, ~2.8k lines of entries and ~3.0k candidate hashes.
+/// More prefetches in flight are not better: batches of 16 probes beat 32 by 8%, and software
+/// pipelines across batches gained nothing (see <c>Segment.SearchIndex</c>). Also measured and
+/// dropped: runs laid out as an ordered linear-probing table read from a computed home (no offset
+/// table, 4.7 instead of 4.8 bytes a value and chunk, ~1.4 lines a probe), 5-11% slower at 10M than
+/// offsets plus runs (probably because its probes scan more entries and branch more), and
+/// 32-byte-aligned run reads (within noise).</para>
+/// <para><b>Measuring.</b> Two indexes built in one process are not alike: the second gets fewer
+/// transparent huge pages (AnonHugePages after a 10M build: 819 MB, after a second one only +580 MB)
+/// and searched ~11% slower with the same code. A/B comparisons of search code are therefore made on
+/// one index, switching the code per query through a temporary flag, each query timed cold in each
+/// mode (not back to back: the second run of a query finds its ~500 KB of lines in L3).</para>
 /// <para><b>Memory.</b> Per distinct hash: 32 bytes of limbs, 8 bytes of id, and for each chunk but the
 /// first one packed <c>uint</c> (slot above the low chunk bits) plus about half a byte of prefix table
 /// (chunk 0 needs no entries: the hashes themselves are stored in chunk-0 order); about 6.7 bytes of id

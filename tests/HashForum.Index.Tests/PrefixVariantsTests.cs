@@ -38,6 +38,24 @@ public sealed class PrefixVariantsTests
         Assert.That(seen, Is.EquivalentTo(expected));
     }
 
+    [TestCase(21, 2)]
+    [TestCase(30, 3)]
+    [TestCase(4, 3)]
+    public void Fill_TabledThresholds_SameVariantsInSameOrderAsSmallBatches(int bits, int threshold)
+    {
+        // Arrange: masks of small thresholds come from a kept table; a second enumerator reuses it.
+        var prefix = 0x15A5A5A5u & ((1u << bits) - 1);
+        var first = Drain(new PrefixVariants(prefix, bits, threshold), 16);
+        var second = Drain(new PrefixVariants(prefix, bits, threshold), 7);
+
+        // Assert: nearest first, each within the threshold once, budgets right, and the same stream twice.
+        Assert.That(second, Is.EqualTo(first));
+        Assert.That(first.Select(v => v.Variant).Distinct().Count(), Is.EqualTo(first.Count));
+        Assert.That(first.Select(v => BitOperations.PopCount(v.Variant ^ prefix)), Is.Ordered);
+        Assert.That(first, Has.All.Matches<(uint Variant, int Budget)>(v => v.Budget == threshold - BitOperations.PopCount(v.Variant ^ prefix)));
+        Assert.That(first.Count, Is.EqualTo(Enumerable.Range(0, threshold + 1).Sum(k => Choose(bits, k))));
+    }
+
     [TestCase(11, 31)]
     [TestCase(11, 0)]
     [TestCase(11, 63)]
@@ -57,5 +75,33 @@ public sealed class PrefixVariantsTests
         Assert.That(thresholds.Sum(t => t + 1), Is.EqualTo(radius + 1));
         Assert.That(thresholds.Min(), Is.GreaterThanOrEqualTo(-1));
         Assert.That(layout.Widths.Sum(), Is.EqualTo(256));
+    }
+
+    private static List<(uint Variant, int Budget)> Drain(PrefixVariants variants, int batchSize)
+    {
+        var batch = new uint[batchSize];
+        var budgets = new int[batchSize];
+        var all = new List<(uint, int)>();
+        int n;
+        while ((n = variants.Fill(batch, budgets)) > 0)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                all.Add((batch[i], budgets[i]));
+            }
+        }
+
+        return all;
+    }
+
+    private static int Choose(int n, int k)
+    {
+        long result = 1;
+        for (var i = 0; i < k; i++)
+        {
+            result = result * (n - i) / (i + 1);
+        }
+
+        return (int)result;
     }
 }

@@ -15,12 +15,14 @@ namespace HashForum.Index.Internal;
 /// ordered by the top bits of chunk 0 so that near-duplicates sit next to each other; <c>_ids</c> holds
 /// the ids grouped by value, with <c>_idStart</c> only when some value has more than one id.</para>
 /// <para>Per chunk, the values are radix-sorted by the top <c>p</c> bits of the chunk ("prefix"):
-/// <c>_starts[c]</c> has 2^p + 1 offsets and <c>_entries[c]</c> one <c>uint</c> per value packing the
-/// slot above as many of the remaining chunk bits ("suffix") as fit. Chunk 0 has no entries: the
-/// slots themselves are in chunk-0 prefix order, so its runs are slot ranges. A probe for a prefix variant reads
-/// one short run of entries and filters it on the suffix without touching the hashes, so only real
-/// candidates cost a random access. p is chosen so a run holds about <see cref="TargetRunLength"/>
-/// values: the prefix tables then cost about 4/8 of a byte per value and chunk.</para>
+/// chunk c has 2^p + 1 run offsets from <c>_startPool[_startBase[c]]</c> and one <c>uint</c> entry per
+/// value from <c>_entryPool[_entryBase[c]]</c>, packing the slot above as many of the remaining chunk
+/// bits ("suffix") as fit. All chunks share one pool of each so that the pools are big enough for huge
+/// pages (LargeArrays) even at 1M values. Chunk 0 has no entries: the slots themselves are in chunk-0
+/// prefix order, so its runs are slot ranges. A probe for a prefix variant reads one short run of
+/// entries and filters it on the suffix without touching the hashes, so only real candidates cost a
+/// random access. p is chosen so a run holds about <see cref="TargetRunLength"/> values: the prefix
+/// tables then cost about 4/8 of a byte per value and chunk.</para>
 /// <para>The only mutable state is <c>_removedAt</c>: the version at which each id was removed, written
 /// by the single writer before it publishes that version, so a reader holding an older version still
 /// sees the id (see <see cref="PdqIndex"/>).</para>
@@ -39,8 +41,10 @@ internal sealed class Segment : IIdSource
     private readonly ChunkLayout? _layout;
     private readonly int[] _prefixBits;
     private readonly int[] _suffixBits;
-    private readonly int[][] _starts;
-    private readonly uint[][] _entries;
+    private readonly int[] _startBase;
+    private readonly int[] _entryBase;
+    private int[] _startPool = [];
+    private uint[] _entryPool = [];
     private long[]? _removedAt;
 
     private Segment(ulong[] hashes, long[] ids, int[]? idStart, ChunkLayout? layout)
@@ -52,8 +56,8 @@ internal sealed class Segment : IIdSource
         var chunks = layout?.Count ?? 0;
         _prefixBits = new int[chunks];
         _suffixBits = new int[chunks];
-        _starts = new int[chunks][];
-        _entries = new uint[chunks][];
+        _startBase = new int[chunks];
+        _entryBase = new int[chunks];
     }
 
     /// <summary>Distinct hash values.</summary>
@@ -76,12 +80,7 @@ internal sealed class Segment : IIdSource
         get
         {
             long bytes = (_hashes.Length * 8L) + (_ids.Length * 8L) + ((_idStart?.Length ?? 0) * 4L) + ((_removedAt?.Length ?? 0) * 8L);
-            for (var c = 0; c < _entries.Length; c++)
-            {
-                bytes += (_entries[c].Length * 4L) + (_starts[c].Length * 4L);
-            }
-
-            return bytes;
+            return bytes + (_startPool.Length * 4L) + (_entryPool.Length * 4L);
         }
     }
 
@@ -251,10 +250,22 @@ internal sealed class Segment : IIdSource
     /// </summary>
     private void BuildChunks(ChunkLayout layout, int[] chunk0Starts)
     {
-        _prefixBits[0] = PrefixBitsFor(ValueCount, layout.Widths[0]);
+        // One pool of offsets and one of entries for all chunks: at 1M values a chunk's entries are
+        // just under the 4 MiB that LargeArrays puts on huge pages, and a pool is well over it.
+        long startTotal = 0, entryTotal = 0;
+        for (var c = 0; c < layout.Count; c++)
+        {
+            _prefixBits[c] = PrefixBitsFor(ValueCount, layout.Widths[c]);
+            _startBase[c] = checked((int)startTotal);
+            _entryBase[c] = checked((int)entryTotal);
+            startTotal += (1L << _prefixBits[c]) + 1;
+            entryTotal += c == 0 ? 0 : ValueCount + EntryPadding;
+        }
+
+        _startPool = LargeArrays.Uninitialized<int>(checked((int)startTotal));
+        _entryPool = LargeArrays.Uninitialized<uint>(checked((int)entryTotal));
         _suffixBits[0] = layout.Widths[0] - _prefixBits[0];
-        _starts[0] = chunk0Starts;
-        _entries[0] = [];
+        chunk0Starts.CopyTo(_startPool, 0);
 
         // Chunks are independent, so a bulk load uses every core (searches stay single-threaded).
         if (ValueCount >= 1 << 16)
@@ -314,8 +325,8 @@ internal sealed class Segment : IIdSource
         }
 
         // Pass 3: each coarse bucket by its fine bits, straight into starts and entries.
-        var starts = LargeArrays.Uninitialized<int>((1 << p) + 1);
-        var entries = LargeArrays.Zeroed<uint>(values + EntryPadding);
+        var starts = _startPool.AsSpan(_startBase[c], (1 << p) + 1);
+        var entries = _entryPool.AsSpan(_entryBase[c], values + EntryPadding);
         var fine = new int[(1 << fineBits) + 1];
         for (var bucket = 0; bucket < coarse.Length - 1; bucket++)
         {
@@ -347,10 +358,8 @@ internal sealed class Segment : IIdSource
         starts[1 << p] = values;
 
         // Padding past the last run is zero; runs are masked by length, so it is never a candidate.
-        _prefixBits[c] = p;
+        entries[values..].Clear();
         _suffixBits[c] = suffixBits;
-        _starts[c] = starts;
-        _entries[c] = entries;
     }
 
     /// <summary>Stable counting sort: <paramref name="position"/>[i] is where item i goes; starts gets bucket offsets.</summary>
@@ -515,8 +524,11 @@ internal sealed class Segment : IIdSource
     /// pipeline: prefetch the run offsets of the whole batch, read them and prefetch the runs, filter
     /// the runs into a candidate list, prefetch the candidates' hashes, then verify. Done one probe at a
     /// time, every step waits on its own cache miss (measured: 265 us p50 at 1M); batched, the misses
-    /// overlap. A deeper, three-stage software pipeline across batches was measured 2-4% slower (A/B
-    /// in one process, 1M values): the search is bound by memory throughput, not latency.
+    /// overlap. But not too many at once: on this KVM guest batches of 16 beat 32 by 8% at 10M values
+    /// (12: 5% slower than 16, 8: 13% slower; even at 1M), and two batches of 8 or 12 in flight
+    /// (a two-stage software pipeline across batches) were no better than one of 16. A/B on one
+    /// index in one process, each query timed cold in both modes, thread CPU time. (Prefetches beyond
+    /// what the core can keep in flight seem to be dropped and then missed again.)
     /// </summary>
     private unsafe void SearchIndex(QueryContext query, List<IndexMatch> results)
     {
@@ -531,6 +543,8 @@ internal sealed class Segment : IIdSource
         Span<int> runs = stackalloc int[ProbeBatch * 2];
         var candidates = query.Candidates;
         fixed (ulong* hashes = _hashes)
+        fixed (int* startPool = _startPool)
+        fixed (uint* entryPool = _entryPool)
         {
             for (var c = 0; c < count; c++)
             {
@@ -547,84 +561,100 @@ internal sealed class Segment : IIdSource
                 var qs = key & (uint)((1UL << sb) - 1);
                 var suffixMask = (uint)((1UL << sb) - 1);
                 var variantsOf = new PrefixVariants(key >> (width - p), p, t);
-                fixed (int* starts = _starts[c])
-                fixed (uint* entries = _entries[c])
+                var starts = startPool + _startBase[c];
+                var entries = entryPool + _entryBase[c];
+                int batch;
+                if (c == 0)
                 {
-                    int batch;
-                    if (c == 0)
-                    {
-                        while ((batch = variantsOf.Fill(variants, budgets)) > 0)
-                        {
-                            ProbeSlotRuns(starts, hashes, variants[..batch], runs, thresholds, query, results);
-                        }
-
-                        continue;
-                    }
-
                     while ((batch = variantsOf.Fill(variants, budgets)) > 0)
                     {
-                        for (var i = 0; i < batch; i++)
-                        {
-                            Sse.Prefetch0(starts + variants[i]);
-                        }
-
-                        for (var i = 0; i < batch; i++)
-                        {
-                            var from = starts[variants[i]];
-                            var to = starts[variants[i] + 1];
-                            runs[2 * i] = from;
-                            runs[(2 * i) + 1] = to;
-
-                            // A run of ~8 entries straddles a line boundary about half the time.
-                            Sse.Prefetch0(entries + from);
-                            Sse.Prefetch0(entries + to);
-                        }
-
-                        // Runs are filtered eight entries at a time: the popcount test "at most budget
-                        // bits differ" becomes "clearing the lowest set bit budget times leaves zero",
-                        // and the entries array has eight entries of padding so a short run may be
-                        // read as a whole vector and masked, with no per-entry branch.
-                        var found = 0;
-                        var qsv = Vector256.Create(qs);
-                        var maskv = Vector256.Create(suffixMask);
-                        for (var i = 0; i < batch; i++)
-                        {
-                            var budget = budgets[i];
-                            for (int e = runs[2 * i], end = runs[(2 * i) + 1]; e < end; e += 8)
-                            {
-                                var x = (Vector256.Load(entries + e) ^ qsv) & maskv;
-                                for (var b = 0; b < budget; b++)
-                                {
-                                    x &= x - Vector256<uint>.One;
-                                }
-
-                                var hits = Vector256.Equals(x, Vector256<uint>.Zero).ExtractMostSignificantBits();
-                                if (end - e < 8)
-                                {
-                                    hits &= (1u << (end - e)) - 1;
-                                }
-
-                                while (hits != 0)
-                                {
-                                    var slot = (int)(entries[e + BitOperations.TrailingZeroCount(hits)] >> sb);
-                                    hits &= hits - 1;
-                                    Sse.Prefetch0(hashes + (slot * 4));
-                                    candidates[found++] = slot;
-                                }
-
-                                if (found > candidates.Length - 8)
-                                {
-                                    VerifyAll(candidates, found, c, thresholds, query, results);
-                                    found = 0;
-                                }
-                            }
-                        }
-
-                        VerifyAll(candidates, found, c, thresholds, query, results);
+                        ProbeSlotRuns(starts, hashes, variants[..batch], runs, thresholds, query, results);
                     }
+
+                    continue;
+                }
+
+                while ((batch = variantsOf.Fill(variants, budgets)) > 0)
+                {
+                    PrefetchStarts(starts, variants[..batch]);
+                    ReadRuns(starts, entries, variants[..batch], runs);
+                    var found = FilterRuns(c, entries, hashes, runs[..(2 * batch)], budgets[..batch], qs, suffixMask, sb, thresholds, query, results);
+                    VerifyAll(candidates, found, c, thresholds, query, results);
                 }
             }
         }
+    }
+
+    private static unsafe void PrefetchStarts(int* starts, ReadOnlySpan<uint> variants)
+    {
+        for (var i = 0; i < variants.Length; i++)
+        {
+            Sse.Prefetch0(starts + variants[i]);
+        }
+    }
+
+    private static unsafe void ReadRuns(int* starts, uint* entries, ReadOnlySpan<uint> variants, Span<int> runs)
+    {
+        for (var i = 0; i < variants.Length; i++)
+        {
+            var from = starts[variants[i]];
+            var to = starts[variants[i] + 1];
+            runs[2 * i] = from;
+            runs[(2 * i) + 1] = to;
+
+            // A run of ~8 entries straddles a line boundary about half the time.
+            Sse.Prefetch0(entries + from);
+            Sse.Prefetch0(entries + to);
+        }
+    }
+
+    /// <summary>
+    /// Filters runs into the candidate list (prefetching each candidate's hash) and returns how many
+    /// are left to verify. Runs are filtered eight entries at a time: the popcount test "at most budget
+    /// bits differ" becomes "clearing the lowest set bit budget times leaves zero", and the entries
+    /// array has eight entries of padding so a short run may be read as a whole vector and masked,
+    /// with no per-entry branch.
+    /// </summary>
+    private unsafe int FilterRuns(int c, uint* entries, ulong* hashes, ReadOnlySpan<int> runs, ReadOnlySpan<int> budgets, uint qs, uint suffixMask, int sb, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
+    {
+        var candidates = query.Candidates;
+        var found = 0;
+        var qsv = Vector256.Create(qs);
+        var maskv = Vector256.Create(suffixMask);
+        for (var i = 0; i < budgets.Length; i++)
+        {
+            var budget = budgets[i];
+            for (int e = runs[2 * i], end = runs[(2 * i) + 1]; e < end; e += 8)
+            {
+                var x = (Vector256.Load(entries + e) ^ qsv) & maskv;
+                for (var b = 0; b < budget; b++)
+                {
+                    x &= x - Vector256<uint>.One;
+                }
+
+                var hits = Vector256.Equals(x, Vector256<uint>.Zero).ExtractMostSignificantBits();
+                if (end - e < 8)
+                {
+                    hits &= (1u << (end - e)) - 1;
+                }
+
+                while (hits != 0)
+                {
+                    var slot = (int)(entries[e + BitOperations.TrailingZeroCount(hits)] >> sb);
+                    hits &= hits - 1;
+                    Sse.Prefetch0(hashes + (slot * 4));
+                    candidates[found++] = slot;
+                }
+
+                if (found > candidates.Length - 8)
+                {
+                    VerifyAll(candidates, found, c, thresholds, query, results);
+                    found = 0;
+                }
+            }
+        }
+
+        return found;
     }
 
     /// <summary>Chunk 0: the runs are slot ranges, verified in place (the hashes are read in order).</summary>
@@ -659,14 +689,31 @@ internal sealed class Segment : IIdSource
     /// <summary>Entries past the end, so that the last run can be read as one whole vector.</summary>
     private const int EntryPadding = 8;
 
-    /// <summary>Prefix variants handled per pipeline batch.</summary>
-    private const int ProbeBatch = 32;
+    /// <summary>Prefix variants handled per pipeline batch (measured against 8, 12, 32, 64 and 128).</summary>
+    private const int ProbeBatch = 16;
 
-    private void VerifyAll(int[] candidates, int count, int chunk, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
+    /// <summary>
+    /// Verifies candidates: nearly all are random hashes ~128 bits away, so the distance is taken
+    /// here on the query limbs loaded once, and only a hash within the radius goes on to
+    /// <see cref="Verify"/> for the chunk checks.
+    /// </summary>
+    private unsafe void VerifyAll(int[] candidates, int count, int chunk, ReadOnlySpan<int> thresholds, QueryContext query, List<IndexMatch> results)
     {
-        for (var i = 0; i < count; i++)
+        var q = query.Hash;
+        ulong q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
+        var radius = query.Radius;
+        fixed (ulong* hashes = _hashes)
         {
-            Verify(candidates[i], chunk, thresholds, query, results);
+            for (var i = 0; i < count; i++)
+            {
+                var h = hashes + (candidates[i] * 4);
+                var distance = BitOperations.PopCount(h[0] ^ q0) + BitOperations.PopCount(h[1] ^ q1) +
+                               BitOperations.PopCount(h[2] ^ q2) + BitOperations.PopCount(h[3] ^ q3);
+                if (distance <= radius)
+                {
+                    Verify(candidates[i], chunk, thresholds, query, results);
+                }
+            }
         }
     }
 
