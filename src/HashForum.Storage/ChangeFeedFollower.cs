@@ -100,24 +100,21 @@ public sealed class ChangeFeedFollower : IDisposable
             {
                 break;
             }
-            catch (Exception ex) when (ex is StoreUnavailableException or RedisException)
+            catch (Exception ex) when (ex is StoreUnavailableException or RedisException or StoreLayoutException)
             {
+                // The store cannot be reached, or holds a layout this build does not read: said once, retried until
+                // it can be read (a store migrated in place is then picked up).
                 if (!failing)
                 {
-                    StorageLog.FollowFailed(_logger, ex, (long)RetryDelay.TotalMilliseconds);
-                    failing = true;
-                }
+                    if (ex is StoreLayoutException)
+                    {
+                        StorageLog.StoreUnreadable(_logger, ex.Message);
+                    }
+                    else
+                    {
+                        StorageLog.FollowFailed(_logger, ex, (long)RetryDelay.TotalMilliseconds);
+                    }
 
-                if (!await DelayAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    break;
-                }
-            }
-            catch (StoreLayoutException ex)
-            {
-                if (!failing)
-                {
-                    StorageLog.StoreUnreadable(_logger, ex.Message);
                     failing = true;
                 }
 

@@ -214,7 +214,7 @@ internal sealed class RedisHashStore : IHashStore
                     values[a] = item.Member;
                     values[a + 1] = text;
                     values[a + 2] = item.Packed;
-                    values[a + 3] = string.Concat("a|", text, item.LogTail);
+                    values[a + 3] = string.Concat("a|", text, "|", item.SignalName, "|", item.Value);
                 }
 
                 if (inFlight.Count == ScriptsInFlight)
@@ -567,8 +567,10 @@ internal sealed class RedisHashStore : IHashStore
         /// <summary>The record's creation data (<see cref="PackedRecord"/>).</summary>
         public required byte[] Packed { get; init; }
 
-        /// <summary>The log line after <c>a|ID</c>: <c>|signal|value</c>.</summary>
-        public required string LogTail { get; init; }
+        /// <summary>The signal's wire name and the canonical value, for the log line.</summary>
+        public required string SignalName { get; init; }
+
+        public required string Value { get; init; }
 
         public static Item From(Contribution c, int partitions, string now)
         {
@@ -596,7 +598,6 @@ internal sealed class RedisHashStore : IHashStore
             }
 
             var partition = RecordIds.PartitionOfValue(c.Signal, value, partitions);
-            var signal = c.Signal.ToWireName();
             return new Item
             {
                 Partition = partition,
@@ -611,7 +612,8 @@ internal sealed class RedisHashStore : IHashStore
                     JoinLabels(c.Labels),
                     c.Note ?? string.Empty,
                     c.Reference ?? string.Empty),
-                LogTail = string.Concat("|", signal, "|", value),
+                SignalName = c.Signal.ToWireName(),
+                Value = value,
             };
         }
     }
