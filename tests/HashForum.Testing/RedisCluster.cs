@@ -9,11 +9,10 @@ namespace HashForum.Testing;
 /// </summary>
 public sealed class RedisCluster : IDisposable
 {
-    private readonly List<Process> _nodes = [];
-    private readonly List<int> _ports = [];
+    private readonly List<RedisServerProcess> _nodes = [];
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "hashforum-test-cluster", Guid.NewGuid().ToString("N"));
 
-    public string Configuration => string.Join(",", _ports.Select(p => "127.0.0.1:" + p.ToString(CultureInfo.InvariantCulture)));
+    public string Configuration => string.Join(",", _nodes.Select(n => n.Endpoint));
 
     /// <summary>Starts the cluster; skips the caller when redis-server is missing (fails with HASHFORUM_REQUIRE_REDIS=1).</summary>
     public static RedisCluster Start()
@@ -23,31 +22,21 @@ public sealed class RedisCluster : IDisposable
         var cluster = new RedisCluster();
         try
         {
-            var config = Path.Combine(TestContext.CurrentContext.TestDirectory, "RedisConfigs", "cluster-node.conf");
             for (var i = 0; i < 3; i++)
             {
-                var port = LocalTools.FreePort(alsoBusPort: true);
-                var dir = Path.Combine(cluster._folder, "node" + i.ToString(CultureInfo.InvariantCulture));
-                Directory.CreateDirectory(dir);
-                var info = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                foreach (var arg in new[] { config, "--port", port.ToString(CultureInfo.InvariantCulture), "--dir", dir, "--cluster-config-file", "nodes.conf" })
-                {
-                    info.ArgumentList.Add(arg);
-                }
-
-                var process = Process.Start(info)!;
-                process.OutputDataReceived += (_, _) => { };
-                process.ErrorDataReceived += (_, _) => { };
-                process.BeginOutputReadLine();
-                process.BeginErrorReadLine();
-                cluster._nodes.Add(process);
-                cluster._ports.Add(port);
-                Wait(() => LocalTools.Run("redis-cli", "-p", port.ToString(CultureInfo.InvariantCulture), "ping").Trim() == "PONG", "node answers PING");
+                var node = new RedisServerProcess(
+                    "cluster-node.conf",
+                    Path.Combine(cluster._folder, "node" + i.ToString(CultureInfo.InvariantCulture)),
+                    LocalTools.FreePort(alsoBusPort: true),
+                    "--cluster-config-file",
+                    "nodes.conf");
+                cluster._nodes.Add(node);
+                node.Start();
             }
 
-            string[] create = ["--cluster", "create", .. cluster._ports.Select(p => "127.0.0.1:" + p.ToString(CultureInfo.InvariantCulture)), "--cluster-replicas", "0", "--cluster-yes"];
+            string[] create = ["--cluster", "create", .. cluster._nodes.Select(n => n.Endpoint), "--cluster-replicas", "0", "--cluster-yes"];
             LocalTools.Run("redis-cli", create);
-            Wait(() => cluster._ports.All(p => LocalTools.Run("redis-cli", "-p", p.ToString(CultureInfo.InvariantCulture), "cluster", "info")
+            Wait(() => cluster._nodes.All(n => LocalTools.Run("redis-cli", "-p", n.Port.ToString(CultureInfo.InvariantCulture), "cluster", "info")
                 .Contains("cluster_state:ok", StringComparison.Ordinal)), "cluster_state:ok");
             return cluster;
         }
@@ -62,12 +51,6 @@ public sealed class RedisCluster : IDisposable
     {
         foreach (var node in _nodes)
         {
-            if (!node.HasExited)
-            {
-                node.Kill();
-                node.WaitForExit();
-            }
-
             node.Dispose();
         }
 

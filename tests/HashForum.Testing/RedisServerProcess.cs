@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
-using HashForum.Testing;
 
-namespace HashForum.Storage.Tests.Servers;
+namespace HashForum.Testing;
 
 /// <summary>
 /// A redis-server the suite starts itself, on 127.0.0.1 and a free port, with a checked-in config
-/// (tests/RedisConfigs) and a temp folder; stopped by PID, never by name.
+/// (tests/RedisConfigs) and a temp folder; stopped by PID, never by name. Also the nodes of
+/// <see cref="RedisCluster"/>.
 /// </summary>
-internal sealed class RedisServerProcess : IDisposable
+public sealed class RedisServerProcess : IDisposable
 {
     private readonly string _configFile;
     private readonly string[] _extraArgs;
