@@ -2,7 +2,6 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using HashForum.Contracts.V1;
 using HashForum.Hashing.Pdq;
-using HashForum.MemberApi.Tests.Infrastructure;
 using HashForum.Server.Indexing;
 using HashForum.Storage;
 using Microsoft.Extensions.DependencyInjection;

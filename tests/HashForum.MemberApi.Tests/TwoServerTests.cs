@@ -1,5 +1,4 @@
 using HashForum.Contracts.V1;
-using HashForum.MemberApi.Tests.Infrastructure;
 
 namespace HashForum.MemberApi.Tests;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using HashForum.Server.Tests.Infrastructure;
 
 namespace HashForum.Server.Tests;
 

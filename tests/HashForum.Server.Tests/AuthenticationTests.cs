@@ -2,7 +2,6 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Health.V1;
 using HashForum.Contracts.V1;
-using HashForum.Server.Tests.Infrastructure;
 
 namespace HashForum.Server.Tests;
 

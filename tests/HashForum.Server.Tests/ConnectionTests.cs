@@ -1,4 +1,3 @@
-using HashForum.Server.Tests.Infrastructure;
 using StackExchange.Redis;
 
 namespace HashForum.Server.Tests;

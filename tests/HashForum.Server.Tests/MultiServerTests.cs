@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
 using HashForum.Contracts.V1;
-using HashForum.Server.Tests.Infrastructure;
 
 namespace HashForum.Server.Tests;
 

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using HashForum.Contracts.V1;
-using HashForum.Server.Tests.Infrastructure;
 
 namespace HashForum.Server.Tests;
 

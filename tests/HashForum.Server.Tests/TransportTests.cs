@@ -4,7 +4,6 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using HashForum.Contracts.V1;
 using HashForum.Server.Hosting;
-using HashForum.Server.Tests.Infrastructure;
 
 namespace HashForum.Server.Tests;
 
@@ -54,12 +53,16 @@ internal sealed class TransportTests
         await File.WriteAllTextAsync(certPath, certificate.ExportCertificatePem());
         await File.WriteAllTextAsync(keyPath, rsa.ExportPkcs8PrivateKeyPem());
         var pepper = TestServer.NewPepper();
-        await using var server = await TestServer.StartAsync(pepper, settings: new Dictionary<string, string>
-        {
-            ["urls"] = "https://127.0.0.1:0",
-            ["HashForum:Server:CertificatePath"] = certPath,
-            ["HashForum:Server:CertificateKeyPath"] = keyPath,
-        });
+        // Not waited for through the helper's channel, which has no way to trust this certificate.
+        await using var server = await TestServer.StartAsync(
+            pepper,
+            settings: new Dictionary<string, string>
+            {
+                ["urls"] = "https://127.0.0.1:0",
+                ["HashForum:Server:CertificatePath"] = certPath,
+                ["HashForum:Server:CertificateKeyPath"] = keyPath,
+            },
+            waitServing: false);
         var key = await server.BootstrapAsync(pepper);
         Assert.That(server.Address, Does.StartWith("https://"));
         var thumbprint = certificate.Thumbprint;

@@ -10,26 +10,30 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace HashForum.MemberApi.Tests.Infrastructure;
+namespace HashForum.Testing;
 
 /// <summary>
-/// A real server in this process (as in HashForum.Server.Tests): Kestrel on 127.0.0.1 and a free port, the embedded
-/// Garnet in a temp folder (or a given Redis), logs captured; the generated clients over a real HTTP/2 connection.
+/// A real server in this process: Kestrel on 127.0.0.1 and a free port, the embedded Garnet (kept small: several
+/// run at once on a shared CI machine) in a temp folder, or a given Redis; logs captured; the generated clients
+/// over a real HTTP/2 connection. Shared by HashForum.Server.Tests and HashForum.MemberApi.Tests.
 /// </summary>
-internal sealed class TestServer : IAsyncDisposable
+public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly bool _ownsData;
+    private readonly string? _redis;
 
-    private TestServer(WebApplication app, string address, string dataPath, bool ownsData, CapturedLogs logs)
+    private TestServer(WebApplication app, string address, string dataPath, bool ownsData, string? redis, CapturedLogs logs)
     {
         _app = app;
+        _redis = redis;
         Address = address;
         DataPath = dataPath;
         _ownsData = ownsData;
         Logs = logs;
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
         Admin = new AdminService.AdminServiceClient(Channel);
+        Account = new AccountService.AccountServiceClient(Channel);
         Lookup = new LookupService.LookupServiceClient(Channel);
         Hashing = new HashingService.HashingServiceClient(Channel);
         Contribute = new ContributeService.ContributeServiceClient(Channel);
@@ -43,9 +47,13 @@ internal sealed class TestServer : IAsyncDisposable
 
     public CapturedLogs Logs { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public GrpcChannel Channel { get; }
 
     public AdminService.AdminServiceClient Admin { get; }
+
+    public AccountService.AccountServiceClient Account { get; }
 
     public LookupService.LookupServiceClient Lookup { get; }
 
@@ -57,6 +65,7 @@ internal sealed class TestServer : IAsyncDisposable
 
     public LabelService.LabelServiceClient Labels { get; }
 
+    /// <summary>A fresh pepper, hex.</summary>
     public static string NewPepper() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     /// <summary>Starts a server; returns once it reports SERVING unless told not to wait.</summary>
@@ -79,6 +88,9 @@ internal sealed class TestServer : IAsyncDisposable
             "--HashForum:Store:PollInterval=00:00:00.100",
             "--HashForum:Membership:Pepper=" + pepper,
             "--HashForum:MemberApi:SyncPollInterval=00:00:00.050",
+            "--HashForum:Store:Embedded:Memory=64m",
+            "--HashForum:Store:Embedded:Index=16m",
+            "--HashForum:Store:Embedded:IndexMax=64m",
         };
         if (redis is not null)
         {
@@ -99,7 +111,7 @@ internal sealed class TestServer : IAsyncDisposable
         var app = ServerApplication.Build(builder);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var server = new TestServer(app, address, dataPath, ownsData, logs);
+        var server = new TestServer(app, address, dataPath, ownsData, redis, logs);
         if (waitServing)
         {
             await server.WaitServingAsync();
@@ -117,7 +129,7 @@ internal sealed class TestServer : IAsyncDisposable
 
     public static string NewTempFolder()
     {
-        var path = Path.Combine(Path.GetTempPath(), "hashforum-memberapi-tests", Guid.NewGuid().ToString("N"));
+        var path = Path.Combine(Path.GetTempPath(), "hashforum-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(path);
         return path;
     }
@@ -126,9 +138,13 @@ internal sealed class TestServer : IAsyncDisposable
     public static CallOptions With(string? key) =>
         new(key is null ? [] : new Metadata { { "authorization", "Bearer " + key } }, DateTime.UtcNow.AddSeconds(30));
 
-    /// <summary>Runs bootstrap against this server's data folder (or Redis) and returns the operator key.</summary>
+    /// <summary>
+    /// Runs bootstrap against this server's data folder (or <paramref name="redis"/>, by default the Redis the server
+    /// uses) and returns the operator key (the last line of stdout).
+    /// </summary>
     public async Task<string> BootstrapAsync(string pepper, string? redis = null)
     {
+        redis ??= _redis;
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
         var args = new List<string> { "bootstrap", "--HashForum:Store:DataPath=" + DataPath, "--HashForum:Membership:Pepper=" + pepper };
