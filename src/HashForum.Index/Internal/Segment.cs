@@ -220,9 +220,10 @@ internal sealed class Segment : IIdSource
 
     /// <summary>
     /// The number of chunks for a segment of <paramref name="values"/> values (measurements in the
-    /// remarks of <see cref="PdqIndex"/>). From about half a million values, 11 chunks (three of 24
-    /// bits, eight of 23): 12 is as fast at 1M but needs 4 more bytes a hash and twice the candidates,
-    /// and at 10M it balances ~2.3k prefix probes against ~3k candidates. Smaller
+    /// remarks of <see cref="PdqIndex"/>). From about half a million values, 11 chunks (at 10M: chunk 0
+    /// of 21 bits, its prefix, then five of 24 bits and five of 23): 12 is as fast at 1M but needs 4
+    /// more bytes a hash and twice the candidates, and at 10M it balances ~2.3k prefix probes against
+    /// ~2.5k candidates. Smaller
     /// segments, mostly in cache, use narrower chunks: fewer probes, still few candidates.
     /// </summary>
     internal static int ChunkCountFor(int values) => values switch
@@ -235,7 +236,9 @@ internal sealed class Segment : IIdSource
     /// <summary>Tests pin the chunk count to exercise every layout on small data.</summary>
     internal static Func<int, int>? ChunkCountOverride { get; set; }
 
-    private static ChunkLayout ChooseLayout(int values) => ChunkLayout.Even(ChunkCountOverride?.Invoke(values) ?? ChunkCountFor(values));
+    /// <summary>Chunk 0 is as wide as its prefix; the other chunks share the rest (see <see cref="ChunkLayout.WithFirst"/>).</summary>
+    private static ChunkLayout ChooseLayout(int values) =>
+        ChunkLayout.WithFirst(ChunkCountOverride?.Invoke(values) ?? ChunkCountFor(values), PrefixBitsFor(values, ChunkLayout.MaxWidth));
 
     private static int PrefixBitsFor(int values, int width)
     {
