@@ -7,7 +7,7 @@ namespace HashForum.Membership.Internal;
 /// <summary>
 /// The Redis connection membership data goes through: the process's shared <see cref="IConnectionMultiplexer"/>
 /// when one is registered, otherwise one of its own to the same store (the configured Redis, or the embedded
-/// server), set up like the store's: fail fast, no abort at connect, quick reconnects.
+/// server), set up like the store's (<see cref="StoreConnectionSettings"/>).
 /// </summary>
 internal sealed class MembershipConnection : IDisposable
 {
@@ -29,26 +29,7 @@ internal sealed class MembershipConnection : IDisposable
             return new MembershipConnection(shared, owned: false);
         }
 
-        var configuration = options.UsesEmbeddedStore
-            ? (embedded ?? throw new InvalidOperationException(
-                "No Redis is configured (HASHFORUM_REDIS) and no embedded store is registered.")).EnsureStarted()
-            : options.Redis!;
-        var config = ConfigurationOptions.Parse(configuration);
-        config.AbortOnConnectFail = false;
-        config.BacklogPolicy = BacklogPolicy.FailFast;
-        config.ClientName ??= "hashforum-membership";
-        var timeoutMs = (int)options.OperationTimeout.TotalMilliseconds;
-        if (!configuration.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase))
-        {
-            config.SyncTimeout = timeoutMs;
-        }
-
-        if (!configuration.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
-        {
-            config.AsyncTimeout = timeoutMs;
-        }
-
-        config.ReconnectRetryPolicy ??= new LinearRetry(500);
+        var config = StoreConnectionSettings.Create(options, embedded, "hashforum-membership");
         MembershipLog.Connecting(logger, string.Join(",", config.EndPoints.Select(e => e.ToString())), options.UsesEmbeddedStore);
         return new MembershipConnection(ConnectionMultiplexer.Connect(config), owned: true);
     }

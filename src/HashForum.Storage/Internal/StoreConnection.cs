@@ -5,9 +5,8 @@ using StackExchange.Redis;
 namespace HashForum.Storage.Internal;
 
 /// <summary>
-/// The one <see cref="ConnectionMultiplexer"/> of the process (StackExchange.Redis' own advice), configured to fail
-/// fast: no backlog while disconnected (writes get a clear error at once instead of waiting), no abort at connect
-/// (a server can start while Redis is down and catch up when it comes), quick reconnects.
+/// The one <see cref="ConnectionMultiplexer"/> of the process (StackExchange.Redis' own advice), set up by
+/// <see cref="StoreConnectionSettings"/> to fail fast.
 /// </summary>
 internal sealed class StoreConnection : IDisposable
 {
@@ -27,37 +26,9 @@ internal sealed class StoreConnection : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         logger ??= NullLogger.Instance;
-        var useEmbedded = options.UsesEmbeddedStore;
-        string configuration;
-        if (useEmbedded)
-        {
-            configuration = (embedded ?? throw new InvalidOperationException(
-                "No Redis is configured (HASHFORUM_REDIS / HashForum:Store:Redis) and no embedded store is registered: " +
-                "call AddHashForumStore from HashForum.Storage.Garnet, or set HASHFORUM_REDIS.")).EnsureStarted();
-        }
-        else
-        {
-            configuration = options.Redis!;
-        }
-
-        var config = ConfigurationOptions.Parse(configuration);
-        config.AbortOnConnectFail = false;
-        config.BacklogPolicy = BacklogPolicy.FailFast;
-        config.ClientName ??= "hashforum";
-        var timeoutMs = (int)options.OperationTimeout.TotalMilliseconds;
-        if (!configuration.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase))
-        {
-            config.SyncTimeout = timeoutMs;
-        }
-
-        if (!configuration.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
-        {
-            config.AsyncTimeout = timeoutMs;
-        }
-
-        config.ReconnectRetryPolicy ??= new LinearRetry(500);
+        var config = StoreConnectionSettings.Create(options, embedded, "hashforum");
         var endpoints = string.Join(",", config.EndPoints.Select(e => e.ToString()));
-        StorageLog.Connecting(logger, endpoints, useEmbedded);
+        StorageLog.Connecting(logger, endpoints, options.UsesEmbeddedStore);
         var multiplexer = ConnectionMultiplexer.Connect(config);
         multiplexer.ConnectionFailed += (_, e) =>
             StorageLog.ConnectionFailed(logger, e.FailureType.ToString(), e.EndPoint?.ToString());

@@ -68,24 +68,7 @@ internal sealed partial class LabelTaxonomy : IDisposable
             return;
         }
 
-        var settings = store.Value;
-        var endpoint = settings.UsesEmbeddedStore
-            ? (services.GetService<IEmbeddedStoreServer>() ?? throw new InvalidOperationException("No Redis is configured and no embedded store is registered.")).EnsureStarted()
-            : settings.Redis!;
-        var config = ConfigurationOptions.Parse(endpoint);
-        config.AbortOnConnectFail = false;
-        config.BacklogPolicy = BacklogPolicy.FailFast;
-        config.ClientName ??= "hashforum-labels";
-        if (!endpoint.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase))
-        {
-            config.SyncTimeout = (int)settings.OperationTimeout.TotalMilliseconds;
-        }
-
-        if (!endpoint.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
-        {
-            config.AsyncTimeout = (int)settings.OperationTimeout.TotalMilliseconds;
-        }
-
+        var config = StoreConnectionSettings.Create(store.Value, services.GetService<IEmbeddedStoreServer>(), "hashforum-labels");
         _redis = ConnectionMultiplexer.Connect(config);
         _ownsConnection = true;
     }
