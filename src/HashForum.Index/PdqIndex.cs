@@ -289,14 +289,7 @@ public sealed class PdqIndex
 
     internal void Search(Hash256 query, int maxDistance, List<IndexMatch> results, SearchMode mode)
     {
-        ArgumentNullException.ThrowIfNull(results);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxDistance);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDistance, MaxRadius);
-        results.Clear();
-        var snapshot = Volatile.Read(ref _snapshot);
-        var context = QueryContext.ForThisThread();
-        context.Version = snapshot.Version;
-        context.Radius = maxDistance;
+        var (snapshot, context) = BeginSearch(maxDistance, results);
         context.Hash = query;
         context.QueryIndex = 0;
         SearchOne(snapshot, context, results, mode);
@@ -305,14 +298,7 @@ public sealed class PdqIndex
 
     internal void SearchMany(ReadOnlySpan<Hash256> queries, int maxDistance, List<IndexMatch> results, SearchMode mode)
     {
-        ArgumentNullException.ThrowIfNull(results);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxDistance);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDistance, MaxRadius);
-        results.Clear();
-        var snapshot = Volatile.Read(ref _snapshot);
-        var context = QueryContext.ForThisThread();
-        context.Version = snapshot.Version;
-        context.Radius = maxDistance;
+        var (snapshot, context) = BeginSearch(maxDistance, results);
         for (var q = 0; q < queries.Length; q++)
         {
             context.Hash = queries[q];
@@ -334,6 +320,20 @@ public sealed class PdqIndex
 
         CollectionsMarshal.SetCount(results, kept);
         CollectionsMarshal.AsSpan(results).Sort(default(ByDistanceThenId));
+    }
+
+    /// <summary>Checks the arguments, empties the results and pins the snapshot every query of the search reads.</summary>
+    private (Snapshot Snapshot, QueryContext Context) BeginSearch(int maxDistance, List<IndexMatch> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxDistance);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDistance, MaxRadius);
+        results.Clear();
+        var snapshot = Volatile.Read(ref _snapshot);
+        var context = QueryContext.ForThisThread();
+        context.Version = snapshot.Version;
+        context.Radius = maxDistance;
+        return (snapshot, context);
     }
 
     /// <summary>Distinct hash values held (a value shared by several ids counts once per segment).</summary>
