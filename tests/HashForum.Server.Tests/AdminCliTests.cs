@@ -9,30 +9,16 @@ namespace HashForum.Server.Tests;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-internal sealed class AdminCliTests
+internal sealed class AdminCliTests : BootstrappedServerTests
 {
-    private readonly string _pepper = TestServer.NewPepper();
-    private TestServer _server = null!;
-    private string _operatorKey = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServer()
-    {
-        _server = await TestServer.StartAsync(_pepper);
-        _operatorKey = await _server.BootstrapAsync(_pepper);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServer() => await _server.DisposeAsync();
-
     [Test]
     public void MemberCreateKeyIssueRevoke_Json_OneObjectEachAndTheKeyIsRefusedAfterwards()
     {
-        var created = Run(_operatorKey, "admin", "member", "create", "--name", "Cli Member", "--json");
+        var created = Run(OperatorKey, "admin", "member", "create", "--name", "Cli Member", "--json");
         Assert.That(created.Code, Is.Zero, created.Stderr);
         var memberId = JsonDocument.Parse(created.Stdout).RootElement.GetProperty("id").GetString()!;
 
-        var issued = Run(_operatorKey, "admin", "key", "issue", "--member", memberId, "--scopes", "lookup,contribute", "--json");
+        var issued = Run(OperatorKey, "admin", "key", "issue", "--member", memberId, "--scopes", "lookup,contribute", "--json");
         Assert.That(issued.Code, Is.Zero, issued.Stderr);
         var json = JsonDocument.Parse(issued.Stdout).RootElement;
         var keyId = json.GetProperty("id").GetString()!;
@@ -43,7 +29,7 @@ internal sealed class AdminCliTests
         Assert.That(whoami.Code, Is.Zero, whoami.Stderr);
         Assert.That(JsonDocument.Parse(whoami.Stdout).RootElement.GetProperty("memberId").GetString(), Is.EqualTo(memberId));
 
-        var revoked = Run(_operatorKey, "admin", "key", "revoke", keyId);
+        var revoked = Run(OperatorKey, "admin", "key", "revoke", keyId);
         Assert.That(revoked.Code, Is.Zero, revoked.Stderr);
 
         var after = Run(key, "admin", "whoami");
@@ -54,9 +40,9 @@ internal sealed class AdminCliTests
     [Test]
     public void MemberList_Json_OneObjectPerLine()
     {
-        Run(_operatorKey, "admin", "member", "create", "--name", "Listed", "--json");
+        Run(OperatorKey, "admin", "member", "create", "--name", "Listed", "--json");
 
-        var listed = Run(_operatorKey, "admin", "member", "list", "--json");
+        var listed = Run(OperatorKey, "admin", "member", "list", "--json");
 
         Assert.That(listed.Code, Is.Zero, listed.Stderr);
         var lines = listed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -67,9 +53,9 @@ internal sealed class AdminCliTests
     [Test]
     public void MemberList_MemberKey_ExitCode4()
     {
-        var memberId = JsonDocument.Parse(Run(_operatorKey, "admin", "member", "create", "--name", "No admin", "--json").Stdout)
+        var memberId = JsonDocument.Parse(Run(OperatorKey, "admin", "member", "create", "--name", "No admin", "--json").Stdout)
             .RootElement.GetProperty("id").GetString()!;
-        var key = JsonDocument.Parse(Run(_operatorKey, "admin", "key", "issue", "--member", memberId, "--scopes", "lookup", "--json").Stdout)
+        var key = JsonDocument.Parse(Run(OperatorKey, "admin", "key", "issue", "--member", memberId, "--scopes", "lookup", "--json").Stdout)
             .RootElement.GetProperty("key").GetString()!;
 
         var result = Run(key, "admin", "member", "list");
@@ -89,7 +75,7 @@ internal sealed class AdminCliTests
     [Test]
     public void KeyIssue_UnknownMember_ExitCode1()
     {
-        var result = Run(_operatorKey, "admin", "key", "issue", "--member", "mem_nosuchmember", "--scopes", "lookup");
+        var result = Run(OperatorKey, "admin", "key", "issue", "--member", "mem_nosuchmember", "--scopes", "lookup");
 
         Assert.That(result.Code, Is.EqualTo(1), result.Stderr);
         Assert.That(result.Stderr, Does.Contain("NotFound"));
@@ -98,7 +84,7 @@ internal sealed class AdminCliTests
     [Test]
     public void KeyIssue_NoScopes_ExitCode2()
     {
-        var result = Run(_operatorKey, "admin", "key", "issue", "--member", "x");
+        var result = Run(OperatorKey, "admin", "key", "issue", "--member", "x");
 
         Assert.That(result.Code, Is.EqualTo(2), result.Stderr);
     }
@@ -131,7 +117,7 @@ internal sealed class AdminCliTests
             info.ArgumentList.Add(arg);
         }
 
-        info.Environment["HASHFORUM_SERVER"] = _server.Address;
+        info.Environment["HASHFORUM_SERVER"] = Server.Address;
         info.Environment["HASHFORUM_KEY"] = key;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -6,30 +6,16 @@ namespace HashForum.Server.Tests;
 /// <summary>The admin service: members, keys (metadata only), rotation with overlap, and the audit log.</summary>
 [TestFixture]
 [NonParallelizable]
-internal sealed class AdminServiceTests
+internal sealed class AdminServiceTests : BootstrappedServerTests
 {
-    private readonly string _pepper = TestServer.NewPepper();
-    private TestServer _server = null!;
-    private string _operatorKey = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServer()
-    {
-        _server = await TestServer.StartAsync(_pepper);
-        _operatorKey = await _server.BootstrapAsync(_pepper);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServer() => await _server.DisposeAsync();
-
     [Test]
     public async Task CreateMember_Always_ActiveMemberListedAndReadable()
     {
-        var created = await _server.Admin.CreateMemberAsync(
+        var created = await Server.Admin.CreateMemberAsync(
             new CreateMemberRequest { Name = "Acme Video", Contact = "trust@acme.example" }, Op());
 
-        var read = await _server.Admin.GetMemberAsync(new GetMemberRequest { Id = created.Id }, Op());
-        var listed = await _server.Admin.ListMembersAsync(new ListMembersRequest(), Op());
+        var read = await Server.Admin.GetMemberAsync(new GetMemberRequest { Id = created.Id }, Op());
+        var listed = await Server.Admin.ListMembersAsync(new ListMembersRequest(), Op());
 
         Assert.That(read, Is.EqualTo(created));
         Assert.That(created.Status, Is.EqualTo(MemberStatus.Active));
@@ -40,7 +26,7 @@ internal sealed class AdminServiceTests
     [Test]
     public async Task CreateMember_NoName_InvalidArgument()
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = " " }, Op()));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = " " }, Op()));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(ex.Status.Detail, Does.Contain("name"));
@@ -50,7 +36,7 @@ internal sealed class AdminServiceTests
     public async Task SuspendMember_UnknownId_NotFound()
     {
         var ex = await Assert.ThrowsAsync<RpcException>(async () =>
-            await _server.Admin.SuspendMemberAsync(new SuspendMemberRequest { Id = "mem_nosuchmember" }, Op()));
+            await Server.Admin.SuspendMemberAsync(new SuspendMemberRequest { Id = "mem_nosuchmember" }, Op()));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.NotFound));
     }
@@ -58,11 +44,11 @@ internal sealed class AdminServiceTests
     [Test]
     public async Task ListKeys_AfterIssueAndUse_MetadataWithLastUsedAndNoKey()
     {
-        var member = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Lister" }, Op());
+        var member = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Lister" }, Op());
         var issued = await IssueAsync(member.Id, "lookup", "sync");
-        await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(issued.Key));
+        await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(issued.Key));
 
-        var keys = await _server.Admin.ListKeysAsync(new ListKeysRequest { MemberId = member.Id }, Op());
+        var keys = await Server.Admin.ListKeysAsync(new ListKeysRequest { MemberId = member.Id }, Op());
 
         var info = keys.Keys.Single();
         Assert.That(info.Id, Is.EqualTo(issued.Id));
@@ -70,45 +56,45 @@ internal sealed class AdminServiceTests
         Assert.That(info.Created, Is.Not.Null);
         Assert.That(info.Expires, Is.Null);
         Assert.That(info.ToString(), Does.Not.Contain(issued.Key[4..]));
-        await PollAsync(async () => (await _server.Admin.ListKeysAsync(new ListKeysRequest { MemberId = member.Id }, Op())).Keys[0].LastUsed is not null);
+        await PollAsync(async () => (await Server.Admin.ListKeysAsync(new ListKeysRequest { MemberId = member.Id }, Op())).Keys[0].LastUsed is not null);
     }
 
     [Test]
     public async Task RotateKey_WithOverlap_BothKeysWorkAndOldOneExpires()
     {
-        var member = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Rotator" }, Op());
+        var member = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Rotator" }, Op());
         var old = await IssueAsync(member.Id, "lookup");
 
-        var rotated = await _server.Admin.RotateKeyAsync(new RotateKeyRequest { Id = old.Id, OverlapSeconds = 3600 }, Op());
+        var rotated = await Server.Admin.RotateKeyAsync(new RotateKeyRequest { Id = old.Id, OverlapSeconds = 3600 }, Op());
 
         Assert.That(rotated.NewKey.Info.Scopes, Is.EqualTo(new[] { "lookup" }));
         Assert.That(rotated.OldKey.Expires, Is.Not.Null);
-        Assert.That((await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(old.Key))).MemberId, Is.EqualTo(member.Id));
-        Assert.That((await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(rotated.NewKey.Key))).MemberId, Is.EqualTo(member.Id));
+        Assert.That((await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(old.Key))).MemberId, Is.EqualTo(member.Id));
+        Assert.That((await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(rotated.NewKey.Key))).MemberId, Is.EqualTo(member.Id));
     }
 
     [Test]
     public async Task RotateKey_NoOverlap_OldKeyRevoked()
     {
-        var member = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Rotator now" }, Op());
+        var member = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Rotator now" }, Op());
         var old = await IssueAsync(member.Id, "contribute");
 
-        var rotated = await _server.Admin.RotateKeyAsync(new RotateKeyRequest { Id = old.Id }, Op());
+        var rotated = await Server.Admin.RotateKeyAsync(new RotateKeyRequest { Id = old.Id }, Op());
 
         Assert.That(rotated.OldKey.Revoked, Is.Not.Null);
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(old.Key)));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(old.Key)));
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated));
     }
 
     [Test]
     public async Task ReadAuditLog_AfterActionsAndFailures_EntriesWithKeyIdsMethodPeerAndOutcome()
     {
-        var member = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Audited" }, Op());
+        var member = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Audited" }, Op());
         var issued = await IssueAsync(member.Id, "lookup");
-        await Assert.ThrowsAsync<RpcException>(async () => await _server.Admin.ListMembersAsync(new ListMembersRequest(), TestServer.With(issued.Key)));
-        await _server.Admin.RevokeKeyAsync(new RevokeKeyRequest { Id = issued.Id }, Op());
+        await Assert.ThrowsAsync<RpcException>(async () => await Server.Admin.ListMembersAsync(new ListMembersRequest(), TestServer.With(issued.Key)));
+        await Server.Admin.RevokeKeyAsync(new RevokeKeyRequest { Id = issued.Id }, Op());
 
-        var log = await _server.Admin.ReadAuditLogAsync(new ReadAuditLogRequest { Limit = 1000 }, Op());
+        var log = await Server.Admin.ReadAuditLogAsync(new ReadAuditLogRequest { Limit = 1000 }, Op());
 
         var entries = log.Entries;
         Assert.That(entries.Select(e => e.Sequence), Is.Ordered.Descending);
@@ -127,23 +113,23 @@ internal sealed class AdminServiceTests
     [Test]
     public async Task ReadAuditLog_ForOneMember_OnlyThatMembersEntries()
     {
-        var member = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Filtered" }, Op());
+        var member = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Filtered" }, Op());
         var issued = await IssueAsync(member.Id, "lookup");
-        await Assert.ThrowsAsync<RpcException>(async () => await _server.Admin.ListMembersAsync(new ListMembersRequest(), TestServer.With(issued.Key)));
+        await Assert.ThrowsAsync<RpcException>(async () => await Server.Admin.ListMembersAsync(new ListMembersRequest(), TestServer.With(issued.Key)));
 
-        var log = await _server.Admin.ReadAuditLogAsync(new ReadAuditLogRequest { MemberId = member.Id }, Op());
+        var log = await Server.Admin.ReadAuditLogAsync(new ReadAuditLogRequest { MemberId = member.Id }, Op());
 
         Assert.That(log.Entries, Is.Not.Empty);
         Assert.That(log.Entries.All(e => e.MemberId == member.Id), Is.True);
     }
 
-    private CallOptions Op() => TestServer.With(_operatorKey);
+    private CallOptions Op() => TestServer.With(OperatorKey);
 
     private async Task<IssuedKey> IssueAsync(string memberId, params string[] scopes)
     {
         var issue = new IssueKeyRequest { MemberId = memberId };
         issue.Scopes.AddRange(scopes);
-        return await _server.Admin.IssueKeyAsync(issue, Op());
+        return await Server.Admin.IssueKeyAsync(issue, Op());
     }
 
     private static async Task PollAsync(Func<Task<bool>> condition)

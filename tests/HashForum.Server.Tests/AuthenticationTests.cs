@@ -8,26 +8,12 @@ namespace HashForum.Server.Tests;
 /// <summary>Every call but health needs a valid key; each refusal has its status and a message saying what to fix.</summary>
 [TestFixture]
 [NonParallelizable]
-internal sealed class AuthenticationTests
+internal sealed class AuthenticationTests : BootstrappedServerTests
 {
-    private readonly string _pepper = TestServer.NewPepper();
-    private TestServer _server = null!;
-    private string _operatorKey = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServer()
-    {
-        _server = await TestServer.StartAsync(_pepper);
-        _operatorKey = await _server.BootstrapAsync(_pepper);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServer() => await _server.DisposeAsync();
-
     [Test]
     public async Task WhoAmI_NoKey_Unauthenticated()
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(null)));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(null)));
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated));
         Assert.That(ex.Status.Detail, Does.Contain("authorization: Bearer"));
     }
@@ -35,8 +21,8 @@ internal sealed class AuthenticationTests
     [Test]
     public async Task WhoAmI_NotBearer_Unauthenticated()
     {
-        var headers = new Metadata { { "authorization", "Basic " + _operatorKey } };
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Account.WhoAmIAsync(new WhoAmIRequest(), headers));
+        var headers = new Metadata { { "authorization", "Basic " + OperatorKey } };
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Server.Account.WhoAmIAsync(new WhoAmIRequest(), headers));
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated));
     }
 
@@ -45,7 +31,7 @@ internal sealed class AuthenticationTests
     [TestCase("ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public async Task WhoAmI_MalformedKey_Unauthenticated(string key)
     {
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key)));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key)));
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated));
         Assert.That(ex.Status.Detail, Does.Contain("malformed"));
     }
@@ -57,7 +43,7 @@ internal sealed class AuthenticationTests
         var position = 40;
         var mistyped = key[..position] + (key[position] == 'a' ? 'b' : 'a') + key[(position + 1)..];
 
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(mistyped)));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(mistyped)));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.Unauthenticated));
         Assert.That(ex.Status.Detail, Does.Contain("checksum"));
@@ -68,7 +54,7 @@ internal sealed class AuthenticationTests
     {
         var (member, key) = await NewMemberKeyAsync("lookup,sync");
 
-        var me = await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key));
+        var me = await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key));
 
         Assert.That(me.MemberId, Is.EqualTo(member.Id));
         Assert.That(me.Scopes, Is.EquivalentTo(new[] { "lookup", "sync" }));
@@ -79,9 +65,9 @@ internal sealed class AuthenticationTests
     public async Task WhoAmI_RevokedKey_Unauthenticated()
     {
         var (_, key) = await NewMemberKeyAsync("lookup");
-        var me = await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key));
+        var me = await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key));
 
-        await _server.Admin.RevokeKeyAsync(new RevokeKeyRequest { Id = me.KeyId }, TestServer.With(_operatorKey));
+        await Server.Admin.RevokeKeyAsync(new RevokeKeyRequest { Id = me.KeyId }, TestServer.With(OperatorKey));
         var ex = await PollUntilRefusedAsync(key);
 
         Assert.That(ex.StatusCode, Is.EqualTo(StatusCode.Unauthenticated));
@@ -91,10 +77,10 @@ internal sealed class AuthenticationTests
     [Test]
     public async Task WhoAmI_ExpiredKey_Unauthenticated()
     {
-        var member = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Expiring" }, TestServer.With(_operatorKey));
+        var member = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Expiring" }, TestServer.With(OperatorKey));
         var issue = new IssueKeyRequest { MemberId = member.Id, Expires = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(2)) };
         issue.Scopes.Add("lookup");
-        var issued = await _server.Admin.IssueKeyAsync(issue, TestServer.With(_operatorKey));
+        var issued = await Server.Admin.IssueKeyAsync(issue, TestServer.With(OperatorKey));
 
         var ex = await PollUntilRefusedAsync(issued.Key);
 
@@ -107,12 +93,12 @@ internal sealed class AuthenticationTests
     {
         var (member, key) = await NewMemberKeyAsync("lookup");
 
-        await _server.Admin.SuspendMemberAsync(new SuspendMemberRequest { Id = member.Id, Reason = "test" }, TestServer.With(_operatorKey));
+        await Server.Admin.SuspendMemberAsync(new SuspendMemberRequest { Id = member.Id, Reason = "test" }, TestServer.With(OperatorKey));
         var ex = await PollUntilRefusedAsync(key);
         Assert.That(ex.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
         Assert.That(ex.Status.Detail, Does.Contain("suspended"));
 
-        await _server.Admin.ReactivateMemberAsync(new ReactivateMemberRequest { Id = member.Id }, TestServer.With(_operatorKey));
+        await Server.Admin.ReactivateMemberAsync(new ReactivateMemberRequest { Id = member.Id }, TestServer.With(OperatorKey));
         var me = await PollUntilAcceptedAsync(key);
         Assert.That(me.MemberId, Is.EqualTo(member.Id));
     }
@@ -123,7 +109,7 @@ internal sealed class AuthenticationTests
         var (_, key) = await NewMemberKeyAsync("lookup,contribute,sync");
 
         var ex = await Assert.ThrowsAsync<RpcException>(async () =>
-            await _server.Admin.ListMembersAsync(new ListMembersRequest(), TestServer.With(key)));
+            await Server.Admin.ListMembersAsync(new ListMembersRequest(), TestServer.With(key)));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
         Assert.That(ex.Status.Detail, Does.Contain("'admin'"));
@@ -132,11 +118,11 @@ internal sealed class AuthenticationTests
     [Test]
     public async Task IssueKey_AdminScopeForMemberOrganisation_InvalidArgument()
     {
-        var member = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Not an operator" }, TestServer.With(_operatorKey));
+        var member = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Not an operator" }, TestServer.With(OperatorKey));
         var issue = new IssueKeyRequest { MemberId = member.Id };
         issue.Scopes.Add("admin");
 
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Admin.IssueKeyAsync(issue, TestServer.With(_operatorKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Server.Admin.IssueKeyAsync(issue, TestServer.With(OperatorKey)));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(ex.Status.Detail, Does.Contain("operator"));
@@ -145,11 +131,11 @@ internal sealed class AuthenticationTests
     [Test]
     public async Task IssueKey_UnknownScope_InvalidArgumentListingScopes()
     {
-        var member = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Scopes" }, TestServer.With(_operatorKey));
+        var member = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Scopes" }, TestServer.With(OperatorKey));
         var issue = new IssueKeyRequest { MemberId = member.Id };
         issue.Scopes.Add("everything");
 
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Admin.IssueKeyAsync(issue, TestServer.With(_operatorKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Server.Admin.IssueKeyAsync(issue, TestServer.With(OperatorKey)));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(ex.Status.Detail, Does.Contain("lookup"));
@@ -158,7 +144,7 @@ internal sealed class AuthenticationTests
     [Test]
     public async Task HealthCheck_NoKey_Serving()
     {
-        var health = new Health.HealthClient(_server.Channel);
+        var health = new Health.HealthClient(Server.Channel);
 
         var response = await health.CheckAsync(new HealthCheckRequest(), TestServer.With(null));
 
@@ -168,7 +154,7 @@ internal sealed class AuthenticationTests
     [Test]
     public async Task Reflection_NoKey_Unauthenticated()
     {
-        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(_server.Channel);
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(Server.Channel);
 
         var ex = await Assert.ThrowsAsync<RpcException>(async () =>
         {
@@ -185,7 +171,7 @@ internal sealed class AuthenticationTests
     public async Task Reflection_AnyValidKey_ListsTheServices()
     {
         var (_, key) = await NewMemberKeyAsync("lookup");
-        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(_server.Channel);
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(Server.Channel);
 
         using var call = reflection.ServerReflectionInfo(TestServer.With(key));
         await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
@@ -198,10 +184,10 @@ internal sealed class AuthenticationTests
 
     private async Task<(Member Member, string Key)> NewMemberKeyAsync(string scopes)
     {
-        var member = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Member " + Guid.NewGuid().ToString("N")[..6] }, TestServer.With(_operatorKey));
+        var member = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Member " + Guid.NewGuid().ToString("N")[..6] }, TestServer.With(OperatorKey));
         var issue = new IssueKeyRequest { MemberId = member.Id };
         issue.Scopes.AddRange(scopes.Split(','));
-        var issued = await _server.Admin.IssueKeyAsync(issue, TestServer.With(_operatorKey));
+        var issued = await Server.Admin.IssueKeyAsync(issue, TestServer.With(OperatorKey));
         return (member, issued.Key);
     }
 
@@ -212,7 +198,7 @@ internal sealed class AuthenticationTests
         {
             try
             {
-                await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key));
+                await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key));
             }
             catch (RpcException ex)
             {
@@ -235,7 +221,7 @@ internal sealed class AuthenticationTests
         {
             try
             {
-                return await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key));
+                return await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key));
             }
             catch (RpcException) when (DateTime.UtcNow < deadline)
             {

@@ -6,42 +6,30 @@ namespace HashForum.Server.Tests;
 /// <summary>Rate limits, message size and compression.</summary>
 [TestFixture]
 [NonParallelizable]
-internal sealed class RequestLimitTests
+internal sealed class RequestLimitTests : BootstrappedServerTests
 {
-    private readonly string _pepper = TestServer.NewPepper();
-    private TestServer _server = null!;
-    private string _operatorKey = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServer()
+    protected override IDictionary<string, string> Settings => new Dictionary<string, string>
     {
-        _server = await TestServer.StartAsync(_pepper, settings: new Dictionary<string, string>
-        {
-            ["HashForum:Server:MaxReceiveMessageBytes"] = "65536",
-            ["HashForum:Server:Compression"] = "Decompress",
-        });
-        _operatorKey = await _server.BootstrapAsync(_pepper);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopServer() => await _server.DisposeAsync();
+        ["HashForum:Server:MaxReceiveMessageBytes"] = "65536",
+        ["HashForum:Server:Compression"] = "Decompress",
+    };
 
     [Test]
     public async Task WhoAmI_OverMemberRateLimit_ResourceExhaustedWithRetryHint()
     {
-        var member = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Busy" }, TestServer.With(_operatorKey));
-        await _server.Admin.SetRateLimitAsync(
-            new SetRateLimitRequest { Id = member.Id, RateLimit = new RateLimit { RequestsPerSecond = 0.01, Burst = 3 } }, TestServer.With(_operatorKey));
+        var member = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Busy" }, TestServer.With(OperatorKey));
+        await Server.Admin.SetRateLimitAsync(
+            new SetRateLimitRequest { Id = member.Id, RateLimit = new RateLimit { RequestsPerSecond = 0.01, Burst = 3 } }, TestServer.With(OperatorKey));
         var issue = new IssueKeyRequest { MemberId = member.Id };
         issue.Scopes.Add("lookup");
-        var key = (await _server.Admin.IssueKeyAsync(issue, TestServer.With(_operatorKey))).Key;
+        var key = (await Server.Admin.IssueKeyAsync(issue, TestServer.With(OperatorKey))).Key;
 
         RpcException? refused = null;
         for (var i = 0; i < 10 && refused is null; i++)
         {
             try
             {
-                await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key));
+                await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(key));
             }
             catch (RpcException ex)
             {
@@ -58,16 +46,16 @@ internal sealed class RequestLimitTests
     [Test]
     public async Task WhoAmI_OtherMemberAtItsLimit_StillServed()
     {
-        var busy = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Busy two" }, TestServer.With(_operatorKey));
-        await _server.Admin.SetRateLimitAsync(
-            new SetRateLimitRequest { Id = busy.Id, RateLimit = new RateLimit { RequestsPerSecond = 0.01, Burst = 1 } }, TestServer.With(_operatorKey));
+        var busy = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Busy two" }, TestServer.With(OperatorKey));
+        await Server.Admin.SetRateLimitAsync(
+            new SetRateLimitRequest { Id = busy.Id, RateLimit = new RateLimit { RequestsPerSecond = 0.01, Burst = 1 } }, TestServer.With(OperatorKey));
         var busyKey = await IssueLookupKeyAsync(busy.Id);
-        var quiet = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Quiet" }, TestServer.With(_operatorKey));
+        var quiet = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Quiet" }, TestServer.With(OperatorKey));
         var quietKey = await IssueLookupKeyAsync(quiet.Id);
-        await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(busyKey));
-        await Assert.ThrowsAsync<RpcException>(async () => await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(busyKey)));
+        await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(busyKey));
+        await Assert.ThrowsAsync<RpcException>(async () => await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(busyKey)));
 
-        var me = await _server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(quietKey));
+        var me = await Server.Account.WhoAmIAsync(new WhoAmIRequest(), TestServer.With(quietKey));
 
         Assert.That(me.MemberId, Is.EqualTo(quiet.Id));
     }
@@ -77,7 +65,7 @@ internal sealed class RequestLimitTests
     {
         var request = new CreateMemberRequest { Name = new string('a', 100_000) };
 
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Admin.CreateMemberAsync(request, TestServer.With(_operatorKey)));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Server.Admin.CreateMemberAsync(request, TestServer.With(OperatorKey)));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.ResourceExhausted));
     }
@@ -85,9 +73,9 @@ internal sealed class RequestLimitTests
     [Test]
     public async Task CreateMember_GzipWithinLimit_Decompressed()
     {
-        var headers = new Metadata { { "authorization", "Bearer " + _operatorKey }, { "grpc-internal-encoding-request", "gzip" } };
+        var headers = new Metadata { { "authorization", "Bearer " + OperatorKey }, { "grpc-internal-encoding-request", "gzip" } };
 
-        var member = await _server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Compressed" }, headers);
+        var member = await Server.Admin.CreateMemberAsync(new CreateMemberRequest { Name = "Compressed" }, headers);
 
         Assert.That(member.Name, Is.EqualTo("Compressed"));
     }
@@ -96,10 +84,10 @@ internal sealed class RequestLimitTests
     public async Task CreateMember_GzipBombOverLimit_ResourceExhausted()
     {
         // 1 MB of one letter is about 1 kB of gzip: small on the wire, over the 64 kB limit once decompressed.
-        var headers = new Metadata { { "authorization", "Bearer " + _operatorKey }, { "grpc-internal-encoding-request", "gzip" } };
+        var headers = new Metadata { { "authorization", "Bearer " + OperatorKey }, { "grpc-internal-encoding-request", "gzip" } };
         var request = new CreateMemberRequest { Name = new string('a', 1_000_000) };
 
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await _server.Admin.CreateMemberAsync(request, headers));
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Server.Admin.CreateMemberAsync(request, headers));
 
         Assert.That(ex!.StatusCode, Is.EqualTo(StatusCode.ResourceExhausted));
     }
@@ -122,6 +110,6 @@ internal sealed class RequestLimitTests
     {
         var issue = new IssueKeyRequest { MemberId = memberId };
         issue.Scopes.Add("lookup");
-        return (await _server.Admin.IssueKeyAsync(issue, TestServer.With(_operatorKey))).Key;
+        return (await Server.Admin.IssueKeyAsync(issue, TestServer.With(OperatorKey))).Key;
     }
 }
