@@ -100,14 +100,18 @@ internal static class JpegFloatIdct
         Rows(coefficients[..64], mask, multipliers[..64], out var v0, out var v1, out var v2, out var v3, out var v4, out var v5, out var v6, out var v7);
         ref var target = ref MemoryMarshal.GetReference(output);
         var offset = (nuint)stride;
-        OutputShort(v0).StoreUnsafe(ref target);
-        OutputShort(v1).StoreUnsafe(ref target, offset);
-        OutputShort(v2).StoreUnsafe(ref target, 2 * offset);
-        OutputShort(v3).StoreUnsafe(ref target, 3 * offset);
-        OutputShort(v4).StoreUnsafe(ref target, 4 * offset);
-        OutputShort(v5).StoreUnsafe(ref target, 5 * offset);
-        OutputShort(v6).StoreUnsafe(ref target, 6 * offset);
-        OutputShort(v7).StoreUnsafe(ref target, 7 * offset);
+        var rows01 = OutputShorts(v0, v1);
+        var rows23 = OutputShorts(v2, v3);
+        var rows45 = OutputShorts(v4, v5);
+        var rows67 = OutputShorts(v6, v7);
+        rows01.GetLower().StoreUnsafe(ref target);
+        rows01.GetUpper().StoreUnsafe(ref target, offset);
+        rows23.GetLower().StoreUnsafe(ref target, 2 * offset);
+        rows23.GetUpper().StoreUnsafe(ref target, 3 * offset);
+        rows45.GetLower().StoreUnsafe(ref target, 4 * offset);
+        rows45.GetUpper().StoreUnsafe(ref target, 5 * offset);
+        rows67.GetLower().StoreUnsafe(ref target, 6 * offset);
+        rows67.GetUpper().StoreUnsafe(ref target, 7 * offset);
     }
 
     /// <summary>
@@ -163,7 +167,15 @@ internal static class JpegFloatIdct
     }
 
     /// <summary>The sample of every pixel of a block with only a DC term (what the transform gives).</summary>
-    public static int Flat(int dc, float multiplier) => Math.Clamp((int)MathF.Round(dc * multiplier) + 128, 0, 255);
+    public static int Flat(int dc, float multiplier) => Sample(dc * multiplier);
+
+    /// <summary>
+    /// One output of the transform as a sample: rounded to nearest even (as MathF.Round does),
+    /// level-shifted by 128 and clamped to 0..255. The clamp is done in floats, so that a hostile
+    /// block whose output passes the range of int (a huge DC sum) clamps like any other, and every
+    /// path (int, 16-bit and float output, vector and portable) gives the same samples.
+    /// </summary>
+    internal static int Sample(float value) => (int)MathF.Round(Math.Clamp(value, -128f, 127f)) + 128;
 
     /// <summary>
     /// Both passes of the transform, AVX2: the eight rows of the result, before rounding. A block
@@ -296,7 +308,7 @@ internal static class JpegFloatIdct
 
         for (var i = 0; i < 64; i++)
         {
-            samples[i] = Math.Clamp((int)MathF.Round(block[i]) + 128, 0, 255);
+            samples[i] = Sample(block[i]);
         }
     }
 
@@ -309,20 +321,36 @@ internal static class JpegFloatIdct
         return Avx.Min(Avx.Max(rounded, Vector256<float>.Zero), Vector256.Create(255f));
     }
 
-    /// <summary>As <see cref="Output"/>, narrowed to 16 bits (the values are 0..255, so the saturating pack is exact).</summary>
+    /// <summary>
+    /// Two rows through <see cref="Output"/> without the level shift, narrowed to 16 bits and shifted
+    /// there: the first row in the lower half, the second in the upper. The values are -128..127,
+    /// so the saturating pack is exact; it interleaves the rows' 128-bit lanes, and one vpermq
+    /// puts them back.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<short> OutputShort(Vector256<float> row)
+    private static Vector256<short> OutputShorts(Vector256<float> first, Vector256<float> second)
     {
-        var samples = Output(row);
-        return Sse2.PackSignedSaturate(samples.GetLower(), samples.GetUpper());
+        var packed = Avx2.PackSignedSaturate(Centred(first), Centred(second));
+        return Avx2.Permute4x64(packed.AsInt64(), 0b11_01_10_00).AsInt16() + Vector256.Create((short)128);
     }
 
+    /// <summary><see cref="Sample"/> on eight values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Output(Vector256<float> row)
+    private static Vector256<int> Output(Vector256<float> row) => Centred(row) + Vector256.Create(128);
+
+    /// <summary>
+    /// <see cref="Sample"/> on eight values, before the level shift: clamped to -128..127 in floats
+    /// first (which commutes with rounding, the bounds being whole), so the conversion cannot
+    /// overflow and the plain cvttps2dq is exact on the rounded values; Vector256.ConvertToInt32
+    /// would add the compares and blend of its saturating rule to every row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Centred(Vector256<float> row)
     {
-        // Round to nearest even (what the scalar MathF.Round does), then shift and clamp.
-        var rounded = Vector256.ConvertToInt32(Avx.RoundToNearestInteger(row)) + Vector256.Create(128);
-        return Vector256.Min(Vector256.Max(rounded, Vector256<int>.Zero), Vector256.Create(255));
+        // maxps/minps directly: the values are never NaN (products and sums of finite floats
+        // within range), so the IEEE care of Vector256.Max is not needed.
+        var clamped = Avx.Min(Avx.Max(row, Vector256.Create(-128f)), Vector256.Create(127f));
+        return Avx.ConvertToVector256Int32WithTruncation(Avx.RoundToNearestInteger(clamped));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
