@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -109,7 +110,7 @@ internal static class JpegColour
     private static (Vector256<short> R, Vector256<short> G, Vector256<short> B) ToRgb16(Vector256<short> y, Vector256<short> blue, Vector256<short> red)
     {
         var redOffset = red + RoundedHigh(red, (short)(CrToR - (1 << ScaleBits)));
-        var blueOffset = blue + blue + RoundedHigh(blue, (short)(CbToB - (2 << ScaleBits)));
+        var blueOffset = blue + blue + RoundedHighEven(blue, (short)(CbToB - (2 << ScaleBits)));
 
         // Pairs (Cb, Cr) times (-CbToG, 65536 - CrToG); unpack and pack are both per 128-bit lane,
         // so the pack restores the order.
@@ -126,12 +127,28 @@ internal static class JpegColour
             Vector256.Min(Vector256.Max(y + blueOffset, Vector256<short>.Zero), max));
     }
 
-    /// <summary>(x * c + 2^15) &gt;&gt; 16 for 16-bit x and c: the product's high half, plus one when its low half is at least 2^15.</summary>
+    /// <summary>
+    /// (x * c + 2^15) &gt;&gt; 16 for x in -128..127 and a 16-bit c, in three steps: pmulhw of x * 2^7
+    /// (which fits 16 bits) gives t = floor(x * c / 2^9), and pmulhrsw of t by 2^8 gives
+    /// (t + 2^6) &gt;&gt; 7, which is floor((x * c + 2^15) / 2^16) because a floor inside a floor
+    /// division by a whole number changes nothing.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<short> RoundedHigh(Vector256<short> x, short c)
     {
-        var constant = Vector256.Create(c);
-        return Avx2.MultiplyHigh(x, constant) + Vector256.ShiftRightLogical(Avx2.MultiplyLow(x, constant), 15);
+        var high = Avx2.MultiplyHigh(Vector256.ShiftLeft(x, 7), Vector256.Create(c));
+        return Avx2.MultiplyHighRoundScale(high, Vector256.Create((short)(1 << 8)));
+    }
+
+    /// <summary>
+    /// <see cref="RoundedHigh"/> for an even c, in one step: (x * c + 2^15) &gt;&gt; 16 is
+    /// (x * (c / 2) + 2^14) &gt;&gt; 15, which is what pmulhrsw computes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> RoundedHighEven(Vector256<short> x, short c)
+    {
+        Debug.Assert(c % 2 == 0, "pmulhrsw halves the constant");
+        return Avx2.MultiplyHighRoundScale(x, Vector256.Create((short)(c / 2)));
     }
 
     /// <summary>Eight clamped samples of each channel weighed by <see cref="Luminance.Weigh(Vector256{float}, Vector256{float}, Vector256{float})"/>.</summary>
@@ -256,10 +273,16 @@ internal static class JpegColour
         {
             if (Avx2.IsSupported)
             {
+                // The unpacks work within 128-bit lanes: low holds outputs 0..7 and 16..23, high
+                // 8..15 and 24..31. The halves are stored where they belong (vextracti128 can store
+                // straight to memory) rather than joined with vperm2i128, which Zen 1 splits into
+                // 8 micro-ops.
                 var low = Avx2.UnpackLow(even, odd);
                 var high = Avx2.UnpackHigh(even, odd);
-                Avx2.Permute2x128(low, high, 0x20).StoreUnsafe(ref output, at);
-                Avx2.Permute2x128(low, high, 0x31).StoreUnsafe(ref output, at + 16);
+                low.GetLower().StoreUnsafe(ref output, at);
+                high.GetLower().StoreUnsafe(ref output, at + 8);
+                low.GetUpper().StoreUnsafe(ref output, at + 16);
+                high.GetUpper().StoreUnsafe(ref output, at + 24);
                 return;
             }
 
