@@ -43,6 +43,9 @@ internal static class JpegLumaDecoder
 {
     private const string Format = "JPEG";
 
+    // Blocks in one MCU of an interleaved scan at most (the JPEG standard's limit, T.81 B.2.3).
+    private const int MaxBlocksPerMcu = 10;
+
     // Natural (row-major) index of the k-th coefficient in zigzag order.
     private static ReadOnlySpan<byte> ZigZag =>
     [
@@ -332,7 +335,7 @@ internal static class JpegLumaDecoder
             scansOf[scan.Component(i)]++;
         }
 
-        return scan.Count == 1 || blocksPerMcu <= 10;
+        return scan.Count == 1 || blocksPerMcu <= MaxBlocksPerMcu;
     }
 
     private static bool TryParseScan(JpegFrame frame, ReadOnlySpan<byte> segment, out ScanHeader scan)
@@ -455,8 +458,24 @@ internal static class JpegLumaDecoder
         var cbPlane = state.Planes[1] is { } cbOwner ? cbOwner.Memory.Span : default;
         var crPlane = state.Planes[2] is { } crOwner ? crOwner.Memory.Span : default;
         Span<int> predictors = stackalloc int[4];
-        Span<int> coefficients = stackalloc int[64];
         Span<int> samples = stackalloc int[64];
+
+        // The blocks of one MCU in coding order: each one's slot in the scan (its tables and
+        // predictor), coefficients and mask. TryCheckScan allows at most 10 blocks per MCU.
+        Span<byte> blockSlots = stackalloc byte[MaxBlocksPerMcu];
+        var blocks = 0;
+        for (var i = 0; i < scan.Count; i++)
+        {
+            var component = frame.Components[scan.Component(i)];
+            for (var b = scan.Count == 1 ? 1 : component.Horizontal * component.Vertical; b > 0; b--)
+            {
+                blockSlots[blocks++] = (byte)i;
+            }
+        }
+
+        blockSlots = blockSlots[..blocks];
+        Span<int> coefficients = stackalloc int[MaxBlocksPerMcu * 64];
+        Span<int> masks = stackalloc int[MaxBlocksPerMcu];
         Span<float> multipliers = stackalloc float[3 * 64];
         for (var i = 0; i < scan.Count; i++)
         {
@@ -506,6 +525,8 @@ internal static class JpegLumaDecoder
                     untilRestart--;
                 }
 
+                DecodeMcu(ref reader, blockSlots, dc, ac, predictors, coefficients, masks);
+                var block = 0;
                 for (var i = 0; i < scan.Count; i++)
                 {
                     var index = scan.Component(i);
@@ -514,9 +535,10 @@ internal static class JpegLumaDecoder
                     var blockMultipliers = multipliers.Slice(64 * i, 64);
                     for (var v = 0; v < blocksDown; v++)
                     {
-                        for (var h = 0; h < blocksAcross; h++)
+                        for (var h = 0; h < blocksAcross; h++, block++)
                         {
-                            var mask = DecodeBlock(ref reader, dc[i], ac[i], ref predictors[i], coefficients);
+                            var mask = masks[block];
+                            var blockCoefficients = coefficients.Slice(64 * block, 64);
                             var x = ((mcuX * blocksAcross) + h) * 8;
                             var y = ((mcuY * blocksDown) + v) * 8;
                             if (index == 0)
@@ -524,31 +546,31 @@ internal static class JpegLumaDecoder
                                 if (x + 8 <= width && y + 8 <= height)
                                 {
                                     // A whole block inside the image, straight to floats.
-                                    JpegFloatIdct.TransformToLuma(coefficients, mask, blockMultipliers, luma[((y * width) + x)..], width);
+                                    JpegFloatIdct.TransformToLuma(blockCoefficients, mask, blockMultipliers, luma[((y * width) + x)..], width);
                                 }
                                 else if (x < width && y < height)
                                 {
-                                    Samples(coefficients, mask, blockMultipliers, samples);
+                                    Samples(blockCoefficients, mask, blockMultipliers, samples);
                                     WriteLuma(samples, luma[((y * width) + x)..], width, Math.Min(8, width - x), Math.Min(8, height - y));
                                 }
                             }
                             else
                             {
                                 // A nonzero mask means a nonzero AC coefficient.
-                                chromaSeen = chromaSeen || coefficients[0] != 0 || mask != 0;
+                                chromaSeen = chromaSeen || blockCoefficients[0] != 0 || mask != 0;
                                 var stride = state.PlaneStride[index];
                                 var target = (index == 1 ? cbPlane : crPlane)[((y * stride) + x)..];
                                 if (mask == 0)
                                 {
-                                    WriteFlatChroma(JpegFloatIdct.Flat(coefficients[0], blockMultipliers[0]), target, stride);
+                                    WriteFlatChroma(JpegFloatIdct.Flat(blockCoefficients[0], blockMultipliers[0]), target, stride);
                                 }
                                 else
                                 {
-                                    JpegFloatIdct.Transform(coefficients, mask, blockMultipliers, target, stride);
+                                    JpegFloatIdct.Transform(blockCoefficients, mask, blockMultipliers, target, stride);
                                 }
                             }
 
-                            coefficients.Clear();
+                            blockCoefficients.Clear();
                         }
                     }
                 }
@@ -614,14 +636,17 @@ internal static class JpegLumaDecoder
     }
 
     /// <summary>
-    /// Decodes one block's quantised coefficients into natural order; returns the bitwise OR of
+    /// Decodes the blocks of one MCU (<paramref name="slots"/>: each block's slot in the scan, which
+    /// picks its tables and predictor) into <paramref name="coefficients"/>, 64 a block in natural
+    /// order, which must be zero. Each block's entry of <paramref name="masks"/> is the bitwise OR of
     /// the natural indices of its nonzero AC coefficients: 0 when there is none (the block is
     /// flat), and no bit 2 or 5 (<see cref="JpegFloatIdct.Outside4x4"/>) when they all lie in the
     /// top-left 4x4, which the transform does in fewer steps.
     /// </summary>
     /// <remarks>
-    /// The hot loop of the decoder. The bit buffer lives in locals (registers) for the whole block
-    /// and goes back to the reader at the end. Every step starts with the reader's branchless
+    /// The hot loop of the decoder. The bit buffer lives in locals (registers) for the whole MCU
+    /// and goes back to the reader at the end: one call, and one trip of the buffer through
+    /// memory, an MCU rather than a block. Every step starts with the reader's branchless
     /// refill (one load, no call), then one lookup in <see cref="JpegHuffmanTable.FastAc"/> gives
     /// code, run and value together; the end-of-block code has a run past any index, so one
     /// range test covers it and the overlong block. Everything else (long codes, ZRL, codes whose
@@ -630,7 +655,9 @@ internal static class JpegLumaDecoder
     /// exactly that many entries, so those reads skip the bounds check. Every value stored is
     /// nonzero (an extra-bits size of 0 stores nothing), so the mask is exact.
     /// </remarks>
-    private static int DecodeBlock(ref JpegBitReader reader, JpegHuffmanTable dc, JpegHuffmanTable ac, ref int predictor, scoped Span<int> coefficients)
+    private static void DecodeMcu(
+        ref JpegBitReader reader, scoped ReadOnlySpan<byte> slots, JpegHuffmanTable[] dcTables, JpegHuffmanTable[] acTables,
+        scoped Span<int> predictors, scoped Span<int> coefficients, scoped Span<int> masks)
     {
         const int PeekShift = 64 - JpegHuffmanTable.LookupBits;
         ref var buffer = ref reader.Buffer;
@@ -638,98 +665,17 @@ internal static class JpegLumaDecoder
         var bits = reader.Bits;
         var count = reader.Count;
         var position = reader.Position;
-        JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
-
-        int entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dc.Lookup), (nint)(bits >> PeekShift));
-        if (entry == 0)
+        for (var b = 0; b < slots.Length; b++)
         {
-            entry = dc.DecodeLong((int)(bits >> 48));
-            if (entry < 0)
-            {
-                throw Corrupt("its image data holds a code that is in no Huffman table");
-            }
-        }
-
-        bits <<= entry >> 8;
-        count -= entry >> 8;
-        var size = entry & 0xFF;
-        if (size > 15)
-        {
-            throw Corrupt("a DC coefficient is malformed");
-        }
-
-        if (size != 0)
-        {
-            predictor += Extend(bits, size);
-            bits <<= size;
-            count -= size;
-        }
-
-        // The slice proves 64 entries, and every ZigZag entry is below 64, so the unchecked stores
-        // below stay inside; `(uint)at > 63` lets the JIT drop the check of ZigZag[at] too.
-        ref var block = ref MemoryMarshal.GetReference(coefficients[..64]);
-        block = predictor;
-        ref var fastAc = ref MemoryMarshal.GetArrayDataReference(ac.FastAc);
-        var k = 1;
-        var mask = 0;
-        while (true)
-        {
-            // Four symbols per refill: it leaves at least 56 bits, a fast entry takes at most
-            // LookupBits (10), and the slower branch refills before it reads. Fewer refills keep
-            // the refill's load (whose address hangs on the bits consumed) off most steps of the
-            // chain from one symbol's lookup to the next.
+            var slot = slots[b];
+            var dc = dcTables[slot];
+            var ac = acTables[slot];
             JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
-            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
-            {
-                goto Slow;
-            }
 
-            if (k > 63)
-            {
-                break;
-            }
-
-            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
-            {
-                goto Slow;
-            }
-
-            if (k > 63)
-            {
-                break;
-            }
-
-            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
-            {
-                goto Slow;
-            }
-
-            if (k > 63)
-            {
-                break;
-            }
-
-            if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
-            {
-                goto Slow;
-            }
-
-            if (k > 63)
-            {
-                break;
-            }
-
-            continue;
-
-        Slow:
-            // A code longer than the lookup, ZRL, or extra bits that did not fit: up to 31 bits.
-            JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
-            entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(ac.Lookup), (nint)(bits >> PeekShift));
+            int entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dc.Lookup), (nint)(bits >> PeekShift));
             if (entry == 0)
             {
-                // Inlined (a short loop): a call here would make the JIT keep the loop's
-                // variables on the stack.
-                entry = ac.DecodeLong((int)(bits >> 48));
+                entry = dc.DecodeLong((int)(bits >> 48));
                 if (entry < 0)
                 {
                     throw Corrupt("its image data holds a code that is in no Huffman table");
@@ -738,43 +684,132 @@ internal static class JpegLumaDecoder
 
             bits <<= entry >> 8;
             count -= entry >> 8;
-            var run = (entry >> 4) & 15;
-            size = entry & 15;
-            if (size == 0)
+            var size = entry & 0xFF;
+            if (size > 15)
             {
-                if (run != 15)
-                {
-                    break; // end of block
-                }
-
-                k += 16; // sixteen zeros
+                throw Corrupt("a DC coefficient is malformed");
             }
-            else
-            {
-                var index = k + run;
-                if ((uint)index > 63)
-                {
-                    throw Corrupt("a block has more than 64 coefficients");
-                }
 
-                int slot = ZigZag[index];
-                mask |= slot;
-                Unsafe.Add(ref block, slot) = Extend(bits, size);
+            ref var predictor = ref predictors[slot];
+            if (size != 0)
+            {
+                predictor += Extend(bits, size);
                 bits <<= size;
                 count -= size;
-                k = index + 1;
             }
 
-            if (k > 63)
+            // The slice proves 64 entries, and every ZigZag entry is below 64, so the unchecked stores
+            // below stay inside; `(uint)at > 63` lets the JIT drop the check of ZigZag[at] too.
+            ref var block = ref MemoryMarshal.GetReference(coefficients.Slice(64 * b, 64));
+            block = predictor;
+            ref var fastAc = ref MemoryMarshal.GetArrayDataReference(ac.FastAc);
+            var k = 1;
+            var mask = 0;
+            while (true)
             {
-                break;
+                // Four symbols per refill: it leaves at least 56 bits, a fast entry takes at most
+                // LookupBits (10), and the slower branch refills before it reads. Fewer refills keep
+                // the refill's load (whose address hangs on the bits consumed) off most steps of the
+                // chain from one symbol's lookup to the next.
+                JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
+                if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
+                {
+                    goto Slow;
+                }
+
+                if (k > 63)
+                {
+                    break;
+                }
+
+                if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
+                {
+                    goto Slow;
+                }
+
+                if (k > 63)
+                {
+                    break;
+                }
+
+                if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
+                {
+                    goto Slow;
+                }
+
+                if (k > 63)
+                {
+                    break;
+                }
+
+                if (!FastSymbol(ref fastAc, ref block, ref bits, ref count, ref k, ref mask))
+                {
+                    goto Slow;
+                }
+
+                if (k > 63)
+                {
+                    break;
+                }
+
+                continue;
+
+            Slow:
+                // A code longer than the lookup, ZRL, or extra bits that did not fit: up to 31 bits.
+                JpegBitReader.Refill(ref buffer, end, ref bits, ref count, ref position);
+                entry = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(ac.Lookup), (nint)(bits >> PeekShift));
+                if (entry == 0)
+                {
+                    // Inlined (a short loop): a call here would make the JIT keep the loop's
+                    // variables on the stack.
+                    entry = ac.DecodeLong((int)(bits >> 48));
+                    if (entry < 0)
+                    {
+                        throw Corrupt("its image data holds a code that is in no Huffman table");
+                    }
+                }
+
+                bits <<= entry >> 8;
+                count -= entry >> 8;
+                var run = (entry >> 4) & 15;
+                size = entry & 15;
+                if (size == 0)
+                {
+                    if (run != 15)
+                    {
+                        break; // end of block
+                    }
+
+                    k += 16; // sixteen zeros
+                }
+                else
+                {
+                    var index = k + run;
+                    if ((uint)index > 63)
+                    {
+                        throw Corrupt("a block has more than 64 coefficients");
+                    }
+
+                    int natural = ZigZag[index];
+                    mask |= natural;
+                    Unsafe.Add(ref block, natural) = Extend(bits, size);
+                    bits <<= size;
+                    count -= size;
+                    k = index + 1;
+                }
+
+                if (k > 63)
+                {
+                    break;
+                }
             }
+
+            masks[b] = mask;
         }
 
         reader.Bits = bits;
         reader.Count = count;
         reader.Position = position;
-        return mask;
     }
 
     /// <summary>
