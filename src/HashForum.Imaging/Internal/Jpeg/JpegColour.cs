@@ -46,9 +46,24 @@ internal static class JpegColour
         var all = state.ColourRows!.Memory.Span;
         var cb = new Upsampler(frame, frame.Components[1], state.Planes[1]!.Memory.Span, state.PlaneStride[1], all[..rowLength], all.Slice(rowLength, sumLength));
         var cr = new Upsampler(frame, frame.Components[2], state.Planes[2]!.Memory.Span, state.PlaneStride[2], all.Slice(rowLength + sumLength, rowLength), all.Slice((2 * rowLength) + sumLength, sumLength));
+        var fused = Avx2.IsSupported && cb.Horizontal2 && cb.SameSamplingAs(cr);
         for (var y = state.ConvertedRows; y < end; y++)
         {
-            ConvertRow(luma.Slice(y * width, width), cb.Row(y)[..width], cr.Row(y)[..width]);
+            var row = luma.Slice(y * width, width);
+            if (fused)
+            {
+                // h2v1 and h2v2: the horizontal step of the upsampling done in the conversion's
+                // registers, without the round trip of two upsampled rows through memory.
+                var done = ConvertRowFromSums(row, cb.Sums(y), cr.Sums(y), cb.Vertical2);
+                if (done < width)
+                {
+                    ConvertRow(row[done..], cb.Horizontal(done)[..(width - done)], cr.Horizontal(done)[..(width - done)]);
+                }
+            }
+            else
+            {
+                ConvertRow(row, cb.Row(y)[..width], cr.Row(y)[..width]);
+            }
         }
 
         state.ConvertedRows = Math.Max(state.ConvertedRows, end);
@@ -95,6 +110,66 @@ internal static class JpegColour
             var bb = Math.Clamp(y + (((blue * CbToB) + OneHalf) >> ScaleBits), 0, 255);
             luma[x] = Luminance.Weigh(rr, gg, bb);
         }
+    }
+
+    /// <summary>
+    /// <see cref="ConvertRow"/> for chroma upsampled 2:1 across, straight from the padded column
+    /// sums of <see cref="Upsampler.Sums"/>: 32 pixels a step, from 16 sums of each component.
+    /// Returns how many pixels it did (whole steps); the caller does the rest.
+    /// </summary>
+    /// <remarks>
+    /// The triangle filter's even and odd outputs of 16 columns interleave with in-lane unpacks into
+    /// pixels 0..7 and 16..23 (one vector) and 8..15 and 24..31 (the other), so the conversion runs
+    /// on those two groups: Y is packed in the same order (the vpermq of <see cref="ConvertRow"/>
+    /// puts the first load in the lower half and the second in the upper) and each half of the
+    /// result is stored where its pixels are. The same equations on the same values as
+    /// <see cref="Upsampler.Row"/> followed by <see cref="ConvertRow"/>.
+    /// </remarks>
+    private static int ConvertRowFromSums(Span<float> luma, ReadOnlySpan<short> cbSums, ReadOnlySpan<short> crSums, bool vertical)
+    {
+        var steps = luma.Length / 32;
+        if (steps == 0)
+        {
+            return 0;
+        }
+
+        // The slices prove the unchecked accesses: sums j .. j + 17 for j = 16 * step, and
+        // luminance 32 * step .. + 31, for step < steps.
+        ref var l = ref MemoryMarshal.GetReference(luma[..(32 * steps)]);
+        ref var b = ref MemoryMarshal.GetReference(cbSums[..((16 * steps) + 2)]);
+        ref var r = ref MemoryMarshal.GetReference(crSums[..((16 * steps) + 2)]);
+        var (evenBias, oddBias, shift) = vertical ? (8, 7, 4) : (1, 2, 2);
+        var even0 = Vector256.Create((short)evenBias);
+        var odd0 = Vector256.Create((short)oddBias);
+        var centre = Vector256.Create((short)128);
+        for (nuint j = 0, x = 0; x < (nuint)(32 * steps); j += 16, x += 32)
+        {
+            var blueMiddle = Vector256.LoadUnsafe(ref b, j + 1) * 3;
+            var blueEven = Vector256.ShiftRightArithmetic(blueMiddle + Vector256.LoadUnsafe(ref b, j) + even0, shift);
+            var blueOdd = Vector256.ShiftRightArithmetic(blueMiddle + Vector256.LoadUnsafe(ref b, j + 2) + odd0, shift);
+            var redMiddle = Vector256.LoadUnsafe(ref r, j + 1) * 3;
+            var redEven = Vector256.ShiftRightArithmetic(redMiddle + Vector256.LoadUnsafe(ref r, j) + even0, shift);
+            var redOdd = Vector256.ShiftRightArithmetic(redMiddle + Vector256.LoadUnsafe(ref r, j + 2) + odd0, shift);
+            ConvertGroup(ref l, x, x + 16, Avx2.UnpackLow(blueEven, blueOdd) - centre, Avx2.UnpackLow(redEven, redOdd) - centre);
+            ConvertGroup(ref l, x + 8, x + 24, Avx2.UnpackHigh(blueEven, blueOdd) - centre, Avx2.UnpackHigh(redEven, redOdd) - centre);
+        }
+
+        return 32 * steps;
+    }
+
+    /// <summary>
+    /// Eight pixels at <paramref name="lower"/> and eight at <paramref name="upper"/>, whose Cb and Cr
+    /// (less 128) are the lower and upper halves of <paramref name="blue"/> and <paramref name="red"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ConvertGroup(ref float luma, nuint lower, nuint upper, Vector256<short> blue, Vector256<short> red)
+    {
+        var y0 = Avx.ConvertToVector256Int32WithTruncation(Vector256.LoadUnsafe(ref luma, lower));
+        var y1 = Avx.ConvertToVector256Int32WithTruncation(Vector256.LoadUnsafe(ref luma, upper));
+        var y = Avx2.Permute4x64(Avx2.PackSignedSaturate(y0, y1).AsInt64(), 0b11_01_10_00).AsInt16();
+        var (rr, gg, bb) = ToRgb16(y, blue, red);
+        Weigh(rr.GetLower(), gg.GetLower(), bb.GetLower()).StoreUnsafe(ref luma, lower);
+        Weigh(rr.GetUpper(), gg.GetUpper(), bb.GetUpper()).StoreUnsafe(ref luma, upper);
     }
 
     /// <summary>
@@ -185,6 +260,69 @@ internal static class JpegColour
             // The component's real size; libjpeg's edge rule repeats its last real row and column.
             _columns = (int)((((long)frame.Width * component.Horizontal) + frame.MaxHorizontal - 1) / frame.MaxHorizontal);
             _lines = (int)((((long)frame.Height * component.Vertical) + frame.MaxVertical - 1) / frame.MaxVertical);
+        }
+
+        /// <summary>True when the component is upsampled 2:1 across and 1:1 or 2:1 down (h2v1, h2v2).</summary>
+        public bool Horizontal2 => _factorX == 2 && _factorY is 1 or 2;
+
+        /// <summary>True when the component is upsampled 2:1 down.</summary>
+        public bool Vertical2 => _factorY == 2;
+
+        public bool SameSamplingAs(in Upsampler other) =>
+            _factorX == other._factorX && _factorY == other._factorY && _columns == other._columns && _lines == other._lines;
+
+        /// <summary>
+        /// For h2v1 and h2v2: the column sums of row <paramref name="y"/> (the samples themselves
+        /// for h2v1, 3 near + far for h2v2), padded at each end with the edge value, in the sums
+        /// buffer; <see cref="Horizontal"/> then makes the row from them.
+        /// </summary>
+        public ReadOnlySpan<short> Sums(int y)
+        {
+            var line = Math.Min(y / _factorY, _lines - 1);
+            var vectors = (_columns + 15) & ~15;
+            var near = _plane.Slice(line * _stride, vectors);
+            var upper = (y & 1) == 0;
+            var far = _factorY == 2 ? _plane.Slice((upper ? Math.Max(line - 1, 0) : Math.Min(line + 1, _lines - 1)) * _stride, vectors) : near;
+
+            // The slices prove what the unchecked loads and stores touch: sums 1 .. vectors (the
+            // buffer has width / 2 + 64 >= columns + 63).
+            var sums = _sums[..(vectors + 18)];
+            ref var n = ref MemoryMarshal.GetReference(near);
+            ref var f = ref MemoryMarshal.GetReference(far);
+            ref var s = ref MemoryMarshal.GetReference(sums);
+            var vertical = _factorY == 2;
+            for (nuint x = 0; x < (nuint)vectors; x += 16)
+            {
+                var value = Vector256.LoadUnsafe(ref n, x);
+                if (vertical)
+                {
+                    value = (value * 3) + Vector256.LoadUnsafe(ref f, x);
+                }
+
+                value.StoreUnsafe(ref s, x + 1);
+            }
+
+            sums[0] = sums[1];
+            sums[_columns + 1] = sums[_columns];
+            return sums;
+        }
+
+        /// <summary>
+        /// For h2v1 and h2v2, after <see cref="Sums"/>: the row's upsampled values from pixel
+        /// <paramref name="from"/> (even) on, in the output buffer, scalar (the few pixels the
+        /// fused conversion leaves at a row's end).
+        /// </summary>
+        public ReadOnlySpan<short> Horizontal(int from)
+        {
+            var (evenBias, oddBias, shift) = _factorY == 2 ? (8, 7, 4) : (1, 2, 2);
+            for (var x = from; x < _width; x++)
+            {
+                var column = x >> 1;
+                var middle = 3 * _sums[column + 1];
+                _output[x] = (short)((x & 1) == 0 ? (middle + _sums[column] + evenBias) >> shift : (middle + _sums[column + 2] + oddBias) >> shift);
+            }
+
+            return _output[from.._width];
         }
 
         public ReadOnlySpan<short> Row(int y)
