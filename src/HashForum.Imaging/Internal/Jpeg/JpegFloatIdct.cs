@@ -241,37 +241,11 @@ internal static class JpegFloatIdct
     }
 
     /// <summary>
-    /// Eight columns at a time: each vector is a row of the block, so pass 1 runs on every column at
-    /// once; a transpose turns the rows into columns for pass 2 and another turns them back.
+    /// The AVX2 transform of a full block (what <see cref="Transform(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{int})"/>
+    /// runs with AVX2), for the tests that hold it to <see cref="TransformPortable"/>.
     /// </summary>
-    internal static void TransformAvx2(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<int> samples)
-    {
-        ref var c = ref MemoryMarshal.GetReference(coefficients);
-        ref var m = ref MemoryMarshal.GetReference(multipliers);
-        var v0 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c)) * Vector256.LoadUnsafe(ref m);
-        var v1 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 8)) * Vector256.LoadUnsafe(ref m, 8);
-        var v2 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 16)) * Vector256.LoadUnsafe(ref m, 16);
-        var v3 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 24)) * Vector256.LoadUnsafe(ref m, 24);
-        var v4 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 32)) * Vector256.LoadUnsafe(ref m, 32);
-        var v5 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 40)) * Vector256.LoadUnsafe(ref m, 40);
-        var v6 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 48)) * Vector256.LoadUnsafe(ref m, 48);
-        var v7 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 56)) * Vector256.LoadUnsafe(ref m, 56);
-
-        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-
-        ref var s = ref MemoryMarshal.GetReference(samples);
-        Output(v0).StoreUnsafe(ref s);
-        Output(v1).StoreUnsafe(ref s, 8);
-        Output(v2).StoreUnsafe(ref s, 16);
-        Output(v3).StoreUnsafe(ref s, 24);
-        Output(v4).StoreUnsafe(ref s, 32);
-        Output(v5).StoreUnsafe(ref s, 40);
-        Output(v6).StoreUnsafe(ref s, 48);
-        Output(v7).StoreUnsafe(ref s, 56);
-    }
+    internal static void TransformAvx2(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<int> samples) =>
+        Transform(coefficients, FullMask, multipliers, samples);
 
     /// <summary>
     /// Without AVX2: the same butterflies on <see cref="Vector256{T}"/> (which .NET runs in
