@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace HashForum.Imaging.Internal.Jpeg;
 
@@ -499,6 +500,8 @@ internal static class JpegLumaDecoder
             (across, down) = frame.Mcus;
         }
 
+        var prefetcher = new RowPrefetcher(frame, scan, state, luma, cbPlane, crPlane, down);
+
         for (var mcuY = 0; mcuY < down; mcuY++)
         {
             deadline.ThrowIfExpired();
@@ -526,6 +529,7 @@ internal static class JpegLumaDecoder
                 }
 
                 DecodeMcu(ref reader, blockSlots, dc, ac, predictors, coefficients, masks);
+                prefetcher.Below(mcuX, mcuY);
                 var block = 0;
                 for (var i = 0; i < scan.Count; i++)
                 {
@@ -967,6 +971,97 @@ internal static class JpegLumaDecoder
         public int ConvertedRows { get; set; }
 
         public int Height => Frame.Height;
+    }
+
+    /// <summary>
+    /// Asks for the cache lines the MCU below the one just decoded will write: the start of each
+    /// of its rows in the luminance buffer and, in an interleaved scan, in the chroma planes (once
+    /// per 64 bytes of a plane's row).
+    /// </summary>
+    /// <remarks>
+    /// The transform's stores into the 4 MB luminance buffer of a 1-megapixel picture, and into the
+    /// chroma planes, miss the cache (each row of a block is on its own line), and the MCU's stores
+    /// wait for those lines. A whole MCU row ahead, the lines have arrived when the row below is
+    /// decoded; the MCUs' starts cover every line of a row. Measured on the photograph (Zen 1,
+    /// in-process paired runs, both orders): the luminance rows 0.25-0.3 ms less a decode, the
+    /// chroma rows about another 0.1 ms; prefetching into L2 instead of L1 did as well, 4 MCUs
+    /// ahead in the same row was 0.16 ms slower than a row ahead, and the same prefetches with
+    /// their bookkeeping written inline in the MCU loop cost more than they gained (the loop's
+    /// variables no longer fit the registers). Each address is a bounds-checked element.
+    /// </remarks>
+    private readonly ref struct RowPrefetcher
+    {
+        private readonly Span<float> _luma;
+        private readonly Span<short> _cb;
+        private readonly Span<short> _cr;
+        private readonly int _width;
+        private readonly int _lumaAcross;
+        private readonly int _lumaDown;
+        private readonly int _lastLumaRow;
+        private readonly int _chromaAcross;
+        private readonly int _chromaDown;
+        private readonly int _chromaStride;
+        private readonly int _lastChromaRow;
+
+        public RowPrefetcher(JpegFrame frame, ScanHeader scan, DecodeState state, Span<float> luma, Span<short> cb, Span<short> cr, int mcusDown)
+        {
+            _luma = luma;
+            _cb = cb;
+            _cr = cr;
+            _width = frame.Width;
+            if (!Sse.IsSupported)
+            {
+                return;
+            }
+
+            // Luma is the first component of a scan that has it (scans list components in frame
+            // order); a scan of one component has one block an MCU.
+            if (scan.Component(0) == 0)
+            {
+                (_lumaAcross, _lumaDown) = scan.Count == 1 ? (8, 8) : (8 * frame.Components[0].Horizontal, 8 * frame.Components[0].Vertical);
+                _lastLumaRow = (frame.Height / _lumaDown) - 2;
+            }
+
+            // Chroma of an interleaved scan of all three components sampled alike (the usual case).
+            var components = frame.Components;
+            if (scan.Count == 3 && components[1].Horizontal == components[2].Horizontal && components[1].Vertical == components[2].Vertical)
+            {
+                _chromaAcross = 8 * components[1].Horizontal;
+                _chromaDown = 8 * components[1].Vertical;
+                _chromaStride = state.PlaneStride[1];
+                _lastChromaRow = mcusDown - 2;
+            }
+        }
+
+        /// <summary>The MCU below (<paramref name="mcuX"/>, <paramref name="mcuY"/>), when there is one.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public void Below(int mcuX, int mcuY)
+        {
+            if (_lumaDown != 0 && mcuY <= _lastLumaRow)
+            {
+                Rows(_luma, ((mcuY + 1) * _lumaDown * _width) + (mcuX * _lumaAcross), _width, _lumaDown);
+            }
+
+            var x = mcuX * _chromaAcross;
+            if (_chromaDown != 0 && mcuY <= _lastChromaRow && (x & 31) == 0)
+            {
+                var start = ((mcuY + 1) * _chromaDown * _chromaStride) + x;
+                Rows(_cb, start, _chromaStride, _chromaDown);
+                Rows(_cr, start, _chromaStride, _chromaDown);
+            }
+        }
+
+        private static unsafe void Rows<T>(Span<T> buffer, int start, int stride, int rows)
+            where T : unmanaged
+        {
+            for (var row = 0; row < rows; row++)
+            {
+                fixed (T* at = &buffer[start + (row * stride)])
+                {
+                    Sse.Prefetch0(at);
+                }
+            }
+        }
     }
 
     /// <summary>A scan header: up to three components (frame indices) and their table selectors.</summary>
