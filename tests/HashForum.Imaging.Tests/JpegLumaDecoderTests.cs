@@ -498,6 +498,77 @@ public sealed class JpegLumaDecoderTests
     }
 
     [Test]
+    public void Transform_RandomBlocksIntoEveryOutput_MatchesPortableTransform()
+    {
+        // Arrange: the 16-bit (chroma plane) and float (luminance) outputs must hold the samples
+        // of the portable transform, on full blocks, 4x4 blocks, and blocks whose outputs pass the
+        // range of int (a hostile DC sum with a 16-bit quantisation table), which must clamp
+        // like any other.
+        var random = new Random(23);
+        var quant = Enumerable.Range(0, 64).Select(i => 1 + (i % 13)).ToArray();
+        var multipliers = new float[64];
+        JpegFloatIdct.Multipliers(quant, multipliers);
+        var hugeMultipliers = new float[64];
+        JpegFloatIdct.Multipliers(Enumerable.Repeat(65535, 64).ToArray(), hugeMultipliers);
+        const int Stride = 24;
+        var shorts = new short[(7 * Stride) + 8];
+        var floats = new float[(7 * Stride) + 8];
+        var portable = new int[64];
+
+        for (var run = 0; run < 6000; run++)
+        {
+            var coefficients = new int[64];
+            var mask = 0;
+            var inside4x4 = run % 3 == 1;
+            var huge = run % 3 == 2;
+            for (var i = random.Next(1, inside4x4 ? 16 : 64); i > 0; i--)
+            {
+                var index = inside4x4 ? (random.Next(4) * 8) + random.Next(4) : random.Next(64);
+                coefficients[index] = huge ? random.Next(-40_000_000, 40_000_000) : random.Next(-1000, 1000);
+                mask |= index;
+            }
+
+            if (mask == 0)
+            {
+                continue; // a lone DC term takes the flat path, not the transform
+            }
+
+            var blockMultipliers = huge ? hugeMultipliers : multipliers;
+
+            // Act
+            JpegFloatIdct.Transform(coefficients, mask, blockMultipliers, shorts, Stride);
+            JpegFloatIdct.TransformToLuma(coefficients, mask, blockMultipliers, floats, Stride);
+            JpegFloatIdct.TransformPortable(coefficients, blockMultipliers, portable);
+
+            // Assert
+            for (var i = 0; i < 64; i++)
+            {
+                var at = ((i / 8) * Stride) + (i % 8);
+                if (shorts[at] != portable[i] || floats[at] != portable[i])
+                {
+                    Assert.Fail($"run {run}, sample {i}: 16-bit {shorts[at]}, float {floats[at]}, portable {portable[i]}");
+                }
+            }
+        }
+    }
+
+    [Test]
+    public void Flat_DcSumPastTheRangeOfInt_ClampsLikeTheTransform()
+    {
+        // Arrange: a DC term whose product passes int.MaxValue; the old integer rule wrapped
+        // round(x) + 128 around to a negative value and clamped it to 0, against 255 from the
+        // float path.
+        const int Dc = 2_000_000_000;
+
+        // Act
+        var positive = JpegFloatIdct.Flat(Dc, 100f);
+        var negative = JpegFloatIdct.Flat(-Dc, 100f);
+
+        // Assert
+        Assert.That((positive, negative), Is.EqualTo((255, 0)));
+    }
+
+    [Test]
     public void ConvertRow_EveryYCbCr_MatchesLibjpegIntegerEquations()
     {
         // Arrange: all 2^24 (Y, Cb, Cr), a row of every (Cb, Cr) pair per Y. The oracle is

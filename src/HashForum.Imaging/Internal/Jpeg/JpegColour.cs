@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -45,9 +46,24 @@ internal static class JpegColour
         var all = state.ColourRows!.Memory.Span;
         var cb = new Upsampler(frame, frame.Components[1], state.Planes[1]!.Memory.Span, state.PlaneStride[1], all[..rowLength], all.Slice(rowLength, sumLength));
         var cr = new Upsampler(frame, frame.Components[2], state.Planes[2]!.Memory.Span, state.PlaneStride[2], all.Slice(rowLength + sumLength, rowLength), all.Slice((2 * rowLength) + sumLength, sumLength));
+        var fused = Avx2.IsSupported && cb.Horizontal2 && cb.SameSamplingAs(cr);
         for (var y = state.ConvertedRows; y < end; y++)
         {
-            ConvertRow(luma.Slice(y * width, width), cb.Row(y)[..width], cr.Row(y)[..width]);
+            var row = luma.Slice(y * width, width);
+            if (fused)
+            {
+                // h2v1 and h2v2: the horizontal step of the upsampling done in the conversion's
+                // registers, without the round trip of two upsampled rows through memory.
+                var done = ConvertRowFromSums(row, cb.Sums(y), cr.Sums(y), cb.Vertical2);
+                if (done < width)
+                {
+                    ConvertRow(row[done..], cb.Horizontal(done)[..(width - done)], cr.Horizontal(done)[..(width - done)]);
+                }
+            }
+            else
+            {
+                ConvertRow(row, cb.Row(y)[..width], cr.Row(y)[..width]);
+            }
         }
 
         state.ConvertedRows = Math.Max(state.ConvertedRows, end);
@@ -97,6 +113,66 @@ internal static class JpegColour
     }
 
     /// <summary>
+    /// <see cref="ConvertRow"/> for chroma upsampled 2:1 across, straight from the padded column
+    /// sums of <see cref="Upsampler.Sums"/>: 32 pixels a step, from 16 sums of each component.
+    /// Returns how many pixels it did (whole steps); the caller does the rest.
+    /// </summary>
+    /// <remarks>
+    /// The triangle filter's even and odd outputs of 16 columns interleave with in-lane unpacks into
+    /// pixels 0..7 and 16..23 (one vector) and 8..15 and 24..31 (the other), so the conversion runs
+    /// on those two groups: Y is packed in the same order (the vpermq of <see cref="ConvertRow"/>
+    /// puts the first load in the lower half and the second in the upper) and each half of the
+    /// result is stored where its pixels are. The same equations on the same values as
+    /// <see cref="Upsampler.Row"/> followed by <see cref="ConvertRow"/>.
+    /// </remarks>
+    private static int ConvertRowFromSums(Span<float> luma, ReadOnlySpan<short> cbSums, ReadOnlySpan<short> crSums, bool vertical)
+    {
+        var steps = luma.Length / 32;
+        if (steps == 0)
+        {
+            return 0;
+        }
+
+        // The slices prove the unchecked accesses: sums j .. j + 17 for j = 16 * step, and
+        // luminance 32 * step .. + 31, for step < steps.
+        ref var l = ref MemoryMarshal.GetReference(luma[..(32 * steps)]);
+        ref var b = ref MemoryMarshal.GetReference(cbSums[..((16 * steps) + 2)]);
+        ref var r = ref MemoryMarshal.GetReference(crSums[..((16 * steps) + 2)]);
+        var (evenBias, oddBias, shift) = vertical ? (8, 7, 4) : (1, 2, 2);
+        var even0 = Vector256.Create((short)evenBias);
+        var odd0 = Vector256.Create((short)oddBias);
+        var centre = Vector256.Create((short)128);
+        for (nuint j = 0, x = 0; x < (nuint)(32 * steps); j += 16, x += 32)
+        {
+            var blueMiddle = Vector256.LoadUnsafe(ref b, j + 1) * 3;
+            var blueEven = Vector256.ShiftRightArithmetic(blueMiddle + Vector256.LoadUnsafe(ref b, j) + even0, shift);
+            var blueOdd = Vector256.ShiftRightArithmetic(blueMiddle + Vector256.LoadUnsafe(ref b, j + 2) + odd0, shift);
+            var redMiddle = Vector256.LoadUnsafe(ref r, j + 1) * 3;
+            var redEven = Vector256.ShiftRightArithmetic(redMiddle + Vector256.LoadUnsafe(ref r, j) + even0, shift);
+            var redOdd = Vector256.ShiftRightArithmetic(redMiddle + Vector256.LoadUnsafe(ref r, j + 2) + odd0, shift);
+            ConvertGroup(ref l, x, x + 16, Avx2.UnpackLow(blueEven, blueOdd) - centre, Avx2.UnpackLow(redEven, redOdd) - centre);
+            ConvertGroup(ref l, x + 8, x + 24, Avx2.UnpackHigh(blueEven, blueOdd) - centre, Avx2.UnpackHigh(redEven, redOdd) - centre);
+        }
+
+        return 32 * steps;
+    }
+
+    /// <summary>
+    /// Eight pixels at <paramref name="lower"/> and eight at <paramref name="upper"/>, whose Cb and Cr
+    /// (less 128) are the lower and upper halves of <paramref name="blue"/> and <paramref name="red"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ConvertGroup(ref float luma, nuint lower, nuint upper, Vector256<short> blue, Vector256<short> red)
+    {
+        var y0 = Avx.ConvertToVector256Int32WithTruncation(Vector256.LoadUnsafe(ref luma, lower));
+        var y1 = Avx.ConvertToVector256Int32WithTruncation(Vector256.LoadUnsafe(ref luma, upper));
+        var y = Avx2.Permute4x64(Avx2.PackSignedSaturate(y0, y1).AsInt64(), 0b11_01_10_00).AsInt16();
+        var (rr, gg, bb) = ToRgb16(y, blue, red);
+        Weigh(rr.GetLower(), gg.GetLower(), bb.GetLower()).StoreUnsafe(ref luma, lower);
+        Weigh(rr.GetUpper(), gg.GetUpper(), bb.GetUpper()).StoreUnsafe(ref luma, upper);
+    }
+
+    /// <summary>
     /// jdcolor.c's integer equations on sixteen 16-bit lanes, exactly: R, G and B clamped to 0..255.
     /// </summary>
     /// <remarks>
@@ -109,7 +185,7 @@ internal static class JpegColour
     private static (Vector256<short> R, Vector256<short> G, Vector256<short> B) ToRgb16(Vector256<short> y, Vector256<short> blue, Vector256<short> red)
     {
         var redOffset = red + RoundedHigh(red, (short)(CrToR - (1 << ScaleBits)));
-        var blueOffset = blue + blue + RoundedHigh(blue, (short)(CbToB - (2 << ScaleBits)));
+        var blueOffset = blue + blue + RoundedHighEven(blue, (short)(CbToB - (2 << ScaleBits)));
 
         // Pairs (Cb, Cr) times (-CbToG, 65536 - CrToG); unpack and pack are both per 128-bit lane,
         // so the pack restores the order.
@@ -126,12 +202,28 @@ internal static class JpegColour
             Vector256.Min(Vector256.Max(y + blueOffset, Vector256<short>.Zero), max));
     }
 
-    /// <summary>(x * c + 2^15) &gt;&gt; 16 for 16-bit x and c: the product's high half, plus one when its low half is at least 2^15.</summary>
+    /// <summary>
+    /// (x * c + 2^15) &gt;&gt; 16 for x in -128..127 and a 16-bit c, in three steps: pmulhw of x * 2^7
+    /// (which fits 16 bits) gives t = floor(x * c / 2^9), and pmulhrsw of t by 2^8 gives
+    /// (t + 2^6) &gt;&gt; 7, which is floor((x * c + 2^15) / 2^16) because a floor inside a floor
+    /// division by a whole number changes nothing.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<short> RoundedHigh(Vector256<short> x, short c)
     {
-        var constant = Vector256.Create(c);
-        return Avx2.MultiplyHigh(x, constant) + Vector256.ShiftRightLogical(Avx2.MultiplyLow(x, constant), 15);
+        var high = Avx2.MultiplyHigh(Vector256.ShiftLeft(x, 7), Vector256.Create(c));
+        return Avx2.MultiplyHighRoundScale(high, Vector256.Create((short)(1 << 8)));
+    }
+
+    /// <summary>
+    /// <see cref="RoundedHigh"/> for an even c, in one step: (x * c + 2^15) &gt;&gt; 16 is
+    /// (x * (c / 2) + 2^14) &gt;&gt; 15, which is what pmulhrsw computes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> RoundedHighEven(Vector256<short> x, short c)
+    {
+        Debug.Assert(c % 2 == 0, "pmulhrsw halves the constant");
+        return Avx2.MultiplyHighRoundScale(x, Vector256.Create((short)(c / 2)));
     }
 
     /// <summary>Eight clamped samples of each channel weighed by <see cref="Luminance.Weigh(Vector256{float}, Vector256{float}, Vector256{float})"/>.</summary>
@@ -168,6 +260,69 @@ internal static class JpegColour
             // The component's real size; libjpeg's edge rule repeats its last real row and column.
             _columns = (int)((((long)frame.Width * component.Horizontal) + frame.MaxHorizontal - 1) / frame.MaxHorizontal);
             _lines = (int)((((long)frame.Height * component.Vertical) + frame.MaxVertical - 1) / frame.MaxVertical);
+        }
+
+        /// <summary>True when the component is upsampled 2:1 across and 1:1 or 2:1 down (h2v1, h2v2).</summary>
+        public bool Horizontal2 => _factorX == 2 && _factorY is 1 or 2;
+
+        /// <summary>True when the component is upsampled 2:1 down.</summary>
+        public bool Vertical2 => _factorY == 2;
+
+        public bool SameSamplingAs(in Upsampler other) =>
+            _factorX == other._factorX && _factorY == other._factorY && _columns == other._columns && _lines == other._lines;
+
+        /// <summary>
+        /// For h2v1 and h2v2: the column sums of row <paramref name="y"/> (the samples themselves
+        /// for h2v1, 3 near + far for h2v2), padded at each end with the edge value, in the sums
+        /// buffer; <see cref="Horizontal"/> then makes the row from them.
+        /// </summary>
+        public ReadOnlySpan<short> Sums(int y)
+        {
+            var line = Math.Min(y / _factorY, _lines - 1);
+            var vectors = (_columns + 15) & ~15;
+            var near = _plane.Slice(line * _stride, vectors);
+            var upper = (y & 1) == 0;
+            var far = _factorY == 2 ? _plane.Slice((upper ? Math.Max(line - 1, 0) : Math.Min(line + 1, _lines - 1)) * _stride, vectors) : near;
+
+            // The slices prove what the unchecked loads and stores touch: sums 1 .. vectors (the
+            // buffer has width / 2 + 64 >= columns + 63).
+            var sums = _sums[..(vectors + 18)];
+            ref var n = ref MemoryMarshal.GetReference(near);
+            ref var f = ref MemoryMarshal.GetReference(far);
+            ref var s = ref MemoryMarshal.GetReference(sums);
+            var vertical = _factorY == 2;
+            for (nuint x = 0; x < (nuint)vectors; x += 16)
+            {
+                var value = Vector256.LoadUnsafe(ref n, x);
+                if (vertical)
+                {
+                    value = (value * 3) + Vector256.LoadUnsafe(ref f, x);
+                }
+
+                value.StoreUnsafe(ref s, x + 1);
+            }
+
+            sums[0] = sums[1];
+            sums[_columns + 1] = sums[_columns];
+            return sums;
+        }
+
+        /// <summary>
+        /// For h2v1 and h2v2, after <see cref="Sums"/>: the row's upsampled values from pixel
+        /// <paramref name="from"/> (even) on, in the output buffer, scalar (the few pixels the
+        /// fused conversion leaves at a row's end).
+        /// </summary>
+        public ReadOnlySpan<short> Horizontal(int from)
+        {
+            var (evenBias, oddBias, shift) = _factorY == 2 ? (8, 7, 4) : (1, 2, 2);
+            for (var x = from; x < _width; x++)
+            {
+                var column = x >> 1;
+                var middle = 3 * _sums[column + 1];
+                _output[x] = (short)((x & 1) == 0 ? (middle + _sums[column] + evenBias) >> shift : (middle + _sums[column + 2] + oddBias) >> shift);
+            }
+
+            return _output[from.._width];
         }
 
         public ReadOnlySpan<short> Row(int y)
@@ -256,10 +411,16 @@ internal static class JpegColour
         {
             if (Avx2.IsSupported)
             {
+                // The unpacks work within 128-bit lanes: low holds outputs 0..7 and 16..23, high
+                // 8..15 and 24..31. The halves are stored where they belong (vextracti128 can store
+                // straight to memory) rather than joined with vperm2i128, which Zen 1 splits into
+                // 8 micro-ops.
                 var low = Avx2.UnpackLow(even, odd);
                 var high = Avx2.UnpackHigh(even, odd);
-                Avx2.Permute2x128(low, high, 0x20).StoreUnsafe(ref output, at);
-                Avx2.Permute2x128(low, high, 0x31).StoreUnsafe(ref output, at + 16);
+                low.GetLower().StoreUnsafe(ref output, at);
+                high.GetLower().StoreUnsafe(ref output, at + 8);
+                low.GetUpper().StoreUnsafe(ref output, at + 16);
+                high.GetUpper().StoreUnsafe(ref output, at + 24);
                 return;
             }
 

@@ -100,14 +100,18 @@ internal static class JpegFloatIdct
         Rows(coefficients[..64], mask, multipliers[..64], out var v0, out var v1, out var v2, out var v3, out var v4, out var v5, out var v6, out var v7);
         ref var target = ref MemoryMarshal.GetReference(output);
         var offset = (nuint)stride;
-        OutputShort(v0).StoreUnsafe(ref target);
-        OutputShort(v1).StoreUnsafe(ref target, offset);
-        OutputShort(v2).StoreUnsafe(ref target, 2 * offset);
-        OutputShort(v3).StoreUnsafe(ref target, 3 * offset);
-        OutputShort(v4).StoreUnsafe(ref target, 4 * offset);
-        OutputShort(v5).StoreUnsafe(ref target, 5 * offset);
-        OutputShort(v6).StoreUnsafe(ref target, 6 * offset);
-        OutputShort(v7).StoreUnsafe(ref target, 7 * offset);
+        var rows01 = OutputShorts(v0, v1);
+        var rows23 = OutputShorts(v2, v3);
+        var rows45 = OutputShorts(v4, v5);
+        var rows67 = OutputShorts(v6, v7);
+        rows01.GetLower().StoreUnsafe(ref target);
+        rows01.GetUpper().StoreUnsafe(ref target, offset);
+        rows23.GetLower().StoreUnsafe(ref target, 2 * offset);
+        rows23.GetUpper().StoreUnsafe(ref target, 3 * offset);
+        rows45.GetLower().StoreUnsafe(ref target, 4 * offset);
+        rows45.GetUpper().StoreUnsafe(ref target, 5 * offset);
+        rows67.GetLower().StoreUnsafe(ref target, 6 * offset);
+        rows67.GetUpper().StoreUnsafe(ref target, 7 * offset);
     }
 
     /// <summary>
@@ -163,7 +167,15 @@ internal static class JpegFloatIdct
     }
 
     /// <summary>The sample of every pixel of a block with only a DC term (what the transform gives).</summary>
-    public static int Flat(int dc, float multiplier) => Math.Clamp((int)MathF.Round(dc * multiplier) + 128, 0, 255);
+    public static int Flat(int dc, float multiplier) => Sample(dc * multiplier);
+
+    /// <summary>
+    /// One output of the transform as a sample: rounded to nearest even (as MathF.Round does),
+    /// level-shifted by 128 and clamped to 0..255. The clamp is done in floats, so that a hostile
+    /// block whose output passes the range of int (a huge DC sum) clamps like any other, and every
+    /// path (int, 16-bit and float output, vector and portable) gives the same samples.
+    /// </summary>
+    internal static int Sample(float value) => (int)MathF.Round(Math.Clamp(value, -128f, 127f)) + 128;
 
     /// <summary>
     /// Both passes of the transform, AVX2: the eight rows of the result, before rounding. A block
@@ -229,37 +241,11 @@ internal static class JpegFloatIdct
     }
 
     /// <summary>
-    /// Eight columns at a time: each vector is a row of the block, so pass 1 runs on every column at
-    /// once; a transpose turns the rows into columns for pass 2 and another turns them back.
+    /// The AVX2 transform of a full block (what <see cref="Transform(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{int})"/>
+    /// runs with AVX2), for the tests that hold it to <see cref="TransformPortable"/>.
     /// </summary>
-    internal static void TransformAvx2(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<int> samples)
-    {
-        ref var c = ref MemoryMarshal.GetReference(coefficients);
-        ref var m = ref MemoryMarshal.GetReference(multipliers);
-        var v0 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c)) * Vector256.LoadUnsafe(ref m);
-        var v1 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 8)) * Vector256.LoadUnsafe(ref m, 8);
-        var v2 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 16)) * Vector256.LoadUnsafe(ref m, 16);
-        var v3 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 24)) * Vector256.LoadUnsafe(ref m, 24);
-        var v4 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 32)) * Vector256.LoadUnsafe(ref m, 32);
-        var v5 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 40)) * Vector256.LoadUnsafe(ref m, 40);
-        var v6 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 48)) * Vector256.LoadUnsafe(ref m, 48);
-        var v7 = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref c, 56)) * Vector256.LoadUnsafe(ref m, 56);
-
-        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Butterfly(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-        Transpose(ref v0, ref v1, ref v2, ref v3, ref v4, ref v5, ref v6, ref v7);
-
-        ref var s = ref MemoryMarshal.GetReference(samples);
-        Output(v0).StoreUnsafe(ref s);
-        Output(v1).StoreUnsafe(ref s, 8);
-        Output(v2).StoreUnsafe(ref s, 16);
-        Output(v3).StoreUnsafe(ref s, 24);
-        Output(v4).StoreUnsafe(ref s, 32);
-        Output(v5).StoreUnsafe(ref s, 40);
-        Output(v6).StoreUnsafe(ref s, 48);
-        Output(v7).StoreUnsafe(ref s, 56);
-    }
+    internal static void TransformAvx2(ReadOnlySpan<int> coefficients, ReadOnlySpan<float> multipliers, Span<int> samples) =>
+        Transform(coefficients, FullMask, multipliers, samples);
 
     /// <summary>
     /// Without AVX2: the same butterflies on <see cref="Vector256{T}"/> (which .NET runs in
@@ -296,7 +282,7 @@ internal static class JpegFloatIdct
 
         for (var i = 0; i < 64; i++)
         {
-            samples[i] = Math.Clamp((int)MathF.Round(block[i]) + 128, 0, 255);
+            samples[i] = Sample(block[i]);
         }
     }
 
@@ -309,20 +295,36 @@ internal static class JpegFloatIdct
         return Avx.Min(Avx.Max(rounded, Vector256<float>.Zero), Vector256.Create(255f));
     }
 
-    /// <summary>As <see cref="Output"/>, narrowed to 16 bits (the values are 0..255, so the saturating pack is exact).</summary>
+    /// <summary>
+    /// Two rows through <see cref="Output"/> without the level shift, narrowed to 16 bits and shifted
+    /// there: the first row in the lower half, the second in the upper. The values are -128..127,
+    /// so the saturating pack is exact; it interleaves the rows' 128-bit lanes, and one vpermq
+    /// puts them back.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<short> OutputShort(Vector256<float> row)
+    private static Vector256<short> OutputShorts(Vector256<float> first, Vector256<float> second)
     {
-        var samples = Output(row);
-        return Sse2.PackSignedSaturate(samples.GetLower(), samples.GetUpper());
+        var packed = Avx2.PackSignedSaturate(Centred(first), Centred(second));
+        return Avx2.Permute4x64(packed.AsInt64(), 0b11_01_10_00).AsInt16() + Vector256.Create((short)128);
     }
 
+    /// <summary><see cref="Sample"/> on eight values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Output(Vector256<float> row)
+    private static Vector256<int> Output(Vector256<float> row) => Centred(row) + Vector256.Create(128);
+
+    /// <summary>
+    /// <see cref="Sample"/> on eight values, before the level shift: clamped to -128..127 in floats
+    /// first (which commutes with rounding, the bounds being whole), so the conversion cannot
+    /// overflow and the plain cvttps2dq is exact on the rounded values; Vector256.ConvertToInt32
+    /// would add the compares and blend of its saturating rule to every row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Centred(Vector256<float> row)
     {
-        // Round to nearest even (what the scalar MathF.Round does), then shift and clamp.
-        var rounded = Vector256.ConvertToInt32(Avx.RoundToNearestInteger(row)) + Vector256.Create(128);
-        return Vector256.Min(Vector256.Max(rounded, Vector256<int>.Zero), Vector256.Create(255));
+        // maxps/minps directly: the values are never NaN (products and sums of finite floats
+        // within range), so the IEEE care of Vector256.Max is not needed.
+        var clamped = Avx.Min(Avx.Max(row, Vector256.Create(-128f)), Vector256.Create(127f));
+        return Avx.ConvertToVector256Int32WithTruncation(Avx.RoundToNearestInteger(clamped));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -470,13 +472,24 @@ internal static class JpegFloatIdct
         var u5 = Avx.UnpackHigh(t4, t6).AsSingle();
         var u6 = Avx.UnpackLow(t5, t7).AsSingle();
         var u7 = Avx.UnpackHigh(t5, t7).AsSingle();
-        v0 = Avx.Permute2x128(u0, u4, 0x20);
-        v4 = Avx.Permute2x128(u0, u4, 0x31);
-        v1 = Avx.Permute2x128(u1, u5, 0x20);
-        v5 = Avx.Permute2x128(u1, u5, 0x31);
-        v2 = Avx.Permute2x128(u2, u6, 0x20);
-        v6 = Avx.Permute2x128(u2, u6, 0x31);
-        v3 = Avx.Permute2x128(u3, u7, 0x20);
-        v7 = Avx.Permute2x128(u3, u7, 0x31);
+        v0 = Lower(u0, u4);
+        v4 = Upper(u0, u4);
+        v1 = Lower(u1, u5);
+        v5 = Upper(u1, u5);
+        v2 = Lower(u2, u6);
+        v6 = Upper(u2, u6);
+        v3 = Lower(u3, u7);
+        v7 = Upper(u3, u7);
     }
+
+    /// <summary>
+    /// The lower 128-bit halves of <paramref name="a"/> and <paramref name="b"/> (vperm2f128 0x20),
+    /// as one vinsertf128: Zen 1 splits vperm2f128 into 8 micro-ops, vinsertf128 into 2.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Lower(Vector256<float> a, Vector256<float> b) => Avx.InsertVector128(a, b.GetLower(), 1);
+
+    /// <summary>The upper halves (vperm2f128 0x31), as vextractf128 and vinsertf128, for the same reason.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Upper(Vector256<float> a, Vector256<float> b) => Avx.InsertVector128(b, Avx.ExtractVector128(a, 1), 0);
 }
