@@ -46,6 +46,15 @@ namespace HashForum.Index;
 /// table, 4.7 instead of 4.8 bytes a value and chunk, ~1.4 lines a probe), 5-11% slower at 10M than
 /// offsets plus runs (probably because its probes scan more entries and branch more), and
 /// 32-byte-aligned run reads (within noise).</para>
+/// <para><b>Also tried at 10M (session 4) and dropped</b>, each within about 2% of this layout in A/B runs whose
+/// process-to-process noise was ±10%: run offsets kept as 16-bit words in a header in front of each block of 64
+/// prefixes' entries, block starts in a small cached table (12% fewer distinct 4 KiB pages, 96 -> 91.9 bytes a hash);
+/// chunk 0 at threshold 2 with a second 21-bit chunk at 1 (11% fewer pages, 1,994 candidates; 12% slower at 1M);
+/// both together (23% fewer pages); all eight dihedral variants probed chunk by chunk; a branch-free run filter
+/// (per-lane popcount, left-packed slots); 16 or 4 values a run. The guest's memory is mapped in 4 KiB pages by
+/// the host (a second line of a 4 KiB page costs ~3 ns, of a 2 MiB page as much as a random one), and a query
+/// repeated at once still costs 120 of its 205 us: address translation and latency, which fewer pages did not
+/// visibly reduce.</para>
 /// <para><b>Measuring.</b> Two indexes built in one process are not alike: the second gets fewer
 /// transparent huge pages (AnonHugePages after a 10M build: 819 MB, after a second one only +580 MB)
 /// and searched ~11% slower with the same code. A/B comparisons of search code are therefore made on
