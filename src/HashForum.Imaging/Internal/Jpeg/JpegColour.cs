@@ -360,28 +360,12 @@ internal static class JpegColour
                 // with the edge value gives libjpeg's special cases for the first and last column.
                 // Sixteen lanes of 16 bits: the largest value, 4 * (3 * 255 + 255) + 8, is 4088.
                 // The slices prove what the unchecked loads and stores below touch: sums 0 ..
-                // vectors + 17 (the sums buffer has width / 2 + 64 >= columns + 63), output 0 ..
-                // 2 * vectors (the row buffer has width + 64).
-                var sums = _sums[..(vectors + 18)];
+                // columns + 17 (see Sums), output 0 .. 2 * vectors (the row buffer has width + 64).
+                var sums = Sums(y);
                 var output = _output[..(2 * vectors)];
-                ref var n = ref MemoryMarshal.GetReference(near);
-                ref var f = ref MemoryMarshal.GetReference(far);
                 ref var s = ref MemoryMarshal.GetReference(sums);
                 ref var o = ref MemoryMarshal.GetReference(output);
                 var vertical = _factorY == 2;
-                for (nuint x = 0; x < (nuint)vectors; x += 16)
-                {
-                    var value = Vector256.LoadUnsafe(ref n, x);
-                    if (vertical)
-                    {
-                        value = (value * 3) + Vector256.LoadUnsafe(ref f, x);
-                    }
-
-                    value.StoreUnsafe(ref s, x + 1);
-                }
-
-                sums[0] = sums[1];
-                sums[_columns + 1] = sums[_columns];
                 var (evenBias, oddBias, shift) = vertical ? (8, 7, 4) : (1, 2, 2);
                 var even0 = Vector256.Create((short)evenBias);
                 var odd0 = Vector256.Create((short)oddBias);
