@@ -138,23 +138,38 @@ internal static class JpegColour
         ref var l = ref MemoryMarshal.GetReference(luma[..(32 * steps)]);
         ref var b = ref MemoryMarshal.GetReference(cbSums[..((16 * steps) + 2)]);
         ref var r = ref MemoryMarshal.GetReference(crSums[..((16 * steps) + 2)]);
-        var (evenBias, oddBias, shift) = vertical ? (8, 7, 4) : (1, 2, 2);
-        var even0 = Vector256.Create((short)evenBias);
-        var odd0 = Vector256.Create((short)oddBias);
+        var (evenBias, oddBias, shift) = TriangleRounding(vertical);
+        var even0 = Vector256.Create(evenBias);
+        var odd0 = Vector256.Create(oddBias);
         var centre = Vector256.Create((short)128);
         for (nuint j = 0, x = 0; x < (nuint)(32 * steps); j += 16, x += 32)
         {
-            var blueMiddle = Vector256.LoadUnsafe(ref b, j + 1) * 3;
-            var blueEven = Vector256.ShiftRightArithmetic(blueMiddle + Vector256.LoadUnsafe(ref b, j) + even0, shift);
-            var blueOdd = Vector256.ShiftRightArithmetic(blueMiddle + Vector256.LoadUnsafe(ref b, j + 2) + odd0, shift);
-            var redMiddle = Vector256.LoadUnsafe(ref r, j + 1) * 3;
-            var redEven = Vector256.ShiftRightArithmetic(redMiddle + Vector256.LoadUnsafe(ref r, j) + even0, shift);
-            var redOdd = Vector256.ShiftRightArithmetic(redMiddle + Vector256.LoadUnsafe(ref r, j + 2) + odd0, shift);
+            var (blueEven, blueOdd) = Triangle(ref b, j, even0, odd0, shift);
+            var (redEven, redOdd) = Triangle(ref r, j, even0, odd0, shift);
             ConvertGroup(ref l, x, x + 16, Avx2.UnpackLow(blueEven, blueOdd) - centre, Avx2.UnpackLow(redEven, redOdd) - centre);
             ConvertGroup(ref l, x + 8, x + 24, Avx2.UnpackHigh(blueEven, blueOdd) - centre, Avx2.UnpackHigh(redEven, redOdd) - centre);
         }
 
         return 32 * steps;
+    }
+
+    /// <summary>
+    /// The rounding of libjpeg's triangle filter over padded column sums: biases of the even and odd
+    /// outputs and the shift, for h2v2 (sums of 3 near + far rows) or h2v1 (the samples themselves).
+    /// </summary>
+    private static (short EvenBias, short OddBias, int Shift) TriangleRounding(bool vertical) => vertical ? ((short)8, (short)7, 4) : ((short)1, (short)2, 2);
+
+    /// <summary>
+    /// The triangle filter's even and odd outputs of the 16 columns from <paramref name="at"/>:
+    /// (3 * middle + left + even bias) and (3 * middle + right + odd bias), shifted.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<short> Even, Vector256<short> Odd) Triangle(ref short sums, nuint at, Vector256<short> even0, Vector256<short> odd0, int shift)
+    {
+        var middle = Vector256.LoadUnsafe(ref sums, at + 1) * 3;
+        return (
+            Vector256.ShiftRightArithmetic(middle + Vector256.LoadUnsafe(ref sums, at) + even0, shift),
+            Vector256.ShiftRightArithmetic(middle + Vector256.LoadUnsafe(ref sums, at + 2) + odd0, shift));
     }
 
     /// <summary>
@@ -314,7 +329,7 @@ internal static class JpegColour
         /// </summary>
         public ReadOnlySpan<short> Horizontal(int from)
         {
-            var (evenBias, oddBias, shift) = _factorY == 2 ? (8, 7, 4) : (1, 2, 2);
+            var (evenBias, oddBias, shift) = TriangleRounding(Vertical2);
             for (var x = from; x < _width; x++)
             {
                 var column = x >> 1;
@@ -338,22 +353,7 @@ internal static class JpegColour
                 return near;
             }
 
-            var upper = (y & 1) == 0;
-            var far = _factorY == 2 ? _plane.Slice((upper ? Math.Max(line - 1, 0) : Math.Min(line + 1, _lines - 1)) * _stride, vectors) : near;
-            if (_factorY == 2 && _factorX == 1)
-            {
-                // h1v2 (libjpeg-turbo): 3/4 of the nearer row, 1/4 of the farther, bias 1 above and 2 below.
-                var bias = Vector256.Create((short)(upper ? 1 : 2));
-                for (var x = 0; x < vectors; x += 16)
-                {
-                    var sum = (Vector256.Create(near.Slice(x, 16)) * 3) + Vector256.Create(far.Slice(x, 16));
-                    Vector256.ShiftRightArithmetic(sum + bias, 2).CopyTo(_output.Slice(x, 16));
-                }
-
-                return _output;
-            }
-
-            if (_factorX == 2 && _factorY is 1 or 2)
+            if (Horizontal2)
             {
                 // h2v2: vertical sums (3 near + far) then the horizontal triangle, biases 8 and 7,
                 // shift 4; h2v1: the samples themselves, biases 1 and 2, shift 2. Padding each end
@@ -365,18 +365,28 @@ internal static class JpegColour
                 var output = _output[..(2 * vectors)];
                 ref var s = ref MemoryMarshal.GetReference(sums);
                 ref var o = ref MemoryMarshal.GetReference(output);
-                var vertical = _factorY == 2;
-                var (evenBias, oddBias, shift) = vertical ? (8, 7, 4) : (1, 2, 2);
-                var even0 = Vector256.Create((short)evenBias);
-                var odd0 = Vector256.Create((short)oddBias);
+                var (evenBias, oddBias, shift) = TriangleRounding(Vertical2);
+                var even0 = Vector256.Create(evenBias);
+                var odd0 = Vector256.Create(oddBias);
                 for (nuint x = 0; x < (nuint)_columns; x += 16)
                 {
-                    var left = Vector256.LoadUnsafe(ref s, x);
-                    var middle = Vector256.LoadUnsafe(ref s, x + 1) * 3;
-                    var right = Vector256.LoadUnsafe(ref s, x + 2);
-                    var even = Vector256.ShiftRightArithmetic(middle + left + even0, shift);
-                    var odd = Vector256.ShiftRightArithmetic(middle + right + odd0, shift);
+                    var (even, odd) = Triangle(ref s, x, even0, odd0, shift);
                     Interleave(even, odd, ref o, 2 * x);
+                }
+
+                return _output;
+            }
+
+            var upper = (y & 1) == 0;
+            var far = _factorY == 2 ? _plane.Slice((upper ? Math.Max(line - 1, 0) : Math.Min(line + 1, _lines - 1)) * _stride, vectors) : near;
+            if (_factorY == 2 && _factorX == 1)
+            {
+                // h1v2 (libjpeg-turbo): 3/4 of the nearer row, 1/4 of the farther, bias 1 above and 2 below.
+                var bias = Vector256.Create((short)(upper ? 1 : 2));
+                for (var x = 0; x < vectors; x += 16)
+                {
+                    var sum = (Vector256.Create(near.Slice(x, 16)) * 3) + Vector256.Create(far.Slice(x, 16));
+                    Vector256.ShiftRightArithmetic(sum + bias, 2).CopyTo(_output.Slice(x, 16));
                 }
 
                 return _output;
