@@ -40,7 +40,8 @@ namespace HashForum.Index;
 /// 100 queries: 2,953 -> 2,515 candidate hashes; 4,650 -> 4,211 distinct 4 KiB pages; dihedral
 /// search 4-5% faster, interleaved A/B). At 10M values a query makes (counted) ~2.3k probes reading
 /// ~1.7k lines of run offsets, ~2.4k lines of entries and ~2.5k candidate hashes.
-/// More prefetches in flight are not better: batches of 16 probes beat 32 by 8%, and software
+/// More prefetches in flight are not better: batches of 16 probes beat 32 by 8% (before run marks;
+/// now 24 is best, see <c>Segment.ProbeBatch</c>), and software
 /// pipelines across batches gained nothing (see <c>Segment.SearchIndex</c>). Also measured and
 /// dropped: runs laid out as an ordered linear-probing table read from a computed home (no offset
 /// table, 4.7 instead of 4.8 bytes a value and chunk, ~1.4 lines a probe), 5-11% slower at 10M than

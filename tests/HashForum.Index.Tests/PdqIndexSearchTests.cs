@@ -49,6 +49,38 @@ public sealed class PdqIndexSearchTests
         }
     }
 
+    [Test]
+    public void Search_RunMarksOfEveryWidth_MatchesOracle([Values(0, 1, 2)] int markBits, [Values] Data data)
+    {
+        // Arrange: segments over 2^24 values keep narrower run marks (fewer spare offset bits); the
+        // limit forces those widths here, where the offsets would leave room for the widest.
+        var random = new Random(markBits * 10 + (int)data);
+        var stored = data == Data.Clustered ? TestData.Clustered(20_000, random) : TestData.Realistic(20_000, random);
+        PdqIndex index;
+        Segment.MarkBitsLimit = markBits;
+        try
+        {
+            index = WithChunks(11, () => TestData.Build(stored));
+        }
+        finally
+        {
+            Segment.MarkBitsLimit = null;
+        }
+
+        var results = new List<IndexMatch>();
+        foreach (var radius in new[] { 0, 1, 16, 31, 47, 63 })
+        {
+            foreach (var query in TestData.Queries(stored, 16, radius, random))
+            {
+                // Act
+                index.Search(query, radius, results, SearchMode.Index);
+
+                // Assert
+                Same.Rows(results, Oracle.Search(stored, query, radius), $"marks {markBits}, radius {radius}, query {query}");
+            }
+        }
+    }
+
     [TestCase(11)]
     [TestCase(16)]
     public void Search_PlantedAtRadiusAndOneBeyond_FindsOnlyTheOneAtRadius(int chunks)
