@@ -39,7 +39,10 @@ namespace HashForum.Index;
 /// other chunks, 3 bits wider between them, fetch 15% fewer candidates (10M, counted per query over
 /// 100 queries: 2,953 -> 2,515 candidate hashes; 4,650 -> 4,211 distinct 4 KiB pages; dihedral
 /// search 4-5% faster, interleaved A/B). At 10M values a query makes (counted) ~2.3k probes reading
-/// ~1.7k lines of run offsets, ~2.4k lines of entries and ~2.5k candidate hashes.
+/// ~1.7k lines of run offsets, ~2.4k lines of entries and ~2.5k candidate hashes. Since session 5,
+/// runs carry marks that let most probes skip their run (see <see cref="Segment"/>), and chunk 0 is
+/// capped at 18 bits (<c>Segment.MaxFirstChunkBits</c>): at 10M it then reads longer runs of whole
+/// hashes in order so that eight of the other chunks are 24 bits wide instead of five.
 /// More prefetches in flight are not better: batches of 16 probes beat 32 by 8% (before run marks;
 /// now 24 is best, see <c>Segment.ProbeBatch</c>), and software
 /// pipelines across batches gained nothing (see <c>Segment.SearchIndex</c>). Also measured and

@@ -33,7 +33,8 @@ internal sealed class ChunkLayout
     /// chunk-0 bits below the prefix filter nothing there, while in another chunk each bit halves the
     /// candidates. At 10M values (prefix 21 bits): chunk 0 of 21 bits leaves 5 chunks of 24 bits and 5
     /// of 23 instead of 2 and 8, and a radius-31 query fetches 2,515 instead of 2,953 candidate
-    /// hashes (counted over 100 queries); at 1M, 193 instead of 295.
+    /// hashes (counted over 100 queries); at 1M, 193 instead of 295. (From about 2M values chunk 0 is
+    /// capped below its prefix width: see <see cref="Segment.MaxFirstChunkBits"/>.)
     /// </remarks>
     public static ChunkLayout WithFirst(int count, int firstWidth)
     {
