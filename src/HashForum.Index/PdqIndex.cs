@@ -59,6 +59,20 @@ namespace HashForum.Index;
 /// the host (a second line of a 4 KiB page costs ~3 ns, of a 2 MiB page as much as a random one), and a query
 /// repeated at once still costs 120 of its 205 us: address translation and latency, which fewer pages did not
 /// visibly reduce.</para>
+/// <para><b>Session 5</b> (10M, 8 variants; A/B on one index where the change is a search-time switch, else
+/// interleaved in both build orders). Where the time goes: cpu-clock samples sit on the prefetch of each
+/// stage (offsets, runs, candidates) and the load after it, and a microbenchmark of the same access pattern
+/// over arrays of the same sizes with no index logic (2,300 probes reading an offset and then a random
+/// entry line, 2,300 random 32-byte reads) takes 180 us, as much as a query did: the search is bound by
+/// the guest's random-access throughput (~36 ns a candidate, ~44 ns a two-level probe), so only fewer
+/// random lines help. Kept: run marks (-10%) and chunk 0 capped at 18 bits (-4.5%), see above; probe
+/// batches of 24 (-5% against 16 once marks thinned the batches). Measured and dropped: a software pipeline
+/// that prefetches the next batch's offsets before filtering this one (within 1%); runs of 16-64 values
+/// (p 18-20: fewer probes, longer runs; 5-30% slower with or without prefetching every run line);
+/// candidate verification against a separate 16-byte half-hash array (slower); chunk 0 at 16 bits (within
+/// 1.5% of 18); prefetching only the first lines of chunk-0 runs (within 1%). Sorting a dihedral search's
+/// ~20k candidate reads by address makes them ~40% cheaper (better translation locality), but in a
+/// microbenchmark the counting sort cost as much as it saved.</para>
 /// <para><b>Measuring.</b> Two indexes built in one process are not alike: the second gets fewer
 /// transparent huge pages (AnonHugePages after a 10M build: 819 MB, after a second one only +580 MB)
 /// and searched ~11% slower with the same code. A/B comparisons of search code are therefore made on
