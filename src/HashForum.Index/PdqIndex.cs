@@ -65,8 +65,9 @@ namespace HashForum.Index;
 /// over arrays of the same sizes with no index logic (2,300 probes reading an offset and then a random
 /// entry line, 2,300 random 32-byte reads) takes 180 us, as much as a query did: the search is bound by
 /// the guest's random-access throughput (~36 ns a candidate, ~44 ns a two-level probe), so only fewer
-/// random lines help. Kept: run marks (-10%) and chunk 0 capped at 18 bits (-4.5%), see above; probe
-/// batches of 24 (-5% against 16 once marks thinned the batches). Measured and dropped: a software pipeline
+/// random lines help, or lines that do not evict what is reused. Kept: run marks (-10%) and chunk 0 capped at
+/// 18 bits (-4.5%), see above; probe batches of 24 (-5% against 16 once marks thinned the batches);
+/// non-temporal prefetches for the lines a query reads once (-8%, see <c>Segment.PrefetchOnce</c>). Measured and dropped: a software pipeline
 /// that prefetches the next batch's offsets before filtering this one (within 1%); runs of 16-64 values
 /// (p 18-20: fewer probes, longer runs; 5-30% slower with or without prefetching every run line);
 /// candidate verification against a separate 16-byte half-hash array (slower); chunk 0 at 16 bits (within
