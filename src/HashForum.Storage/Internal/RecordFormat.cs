@@ -14,20 +14,15 @@ internal static class RecordFields
 {
     public static HashRecord? Parse(long id, byte[]? packed, HashEntry[] overlay)
     {
-        var map = new Dictionary<string, RedisValue>(overlay.Length, StringComparer.Ordinal);
-        foreach (var field in overlay)
-        {
-            map[(string)field.Name!] = field.Value;
-        }
-
-        packed ??= map.TryGetValue("d", out var moved) ? (byte[]?)moved : null;
+        // The overlay has at most eight fields (none for a record that never changed): looked up in place.
+        packed ??= Find(overlay, "d", out var moved) ? (byte[]?)moved : null;
         if (packed is null || !PackedRecord.TryDecode(packed, out var created))
         {
             return null; // no record (an overlay alone, e.g. left by a crash before the write finished, is not one)
         }
 
         var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(created.CreatedAt);
-        var labels = map.TryGetValue("lab", out var relabeled) ? (string)relabeled! : created.Labels;
+        var labels = Find(overlay, "lab", out var relabeled) ? (string)relabeled! : created.Labels;
         return new HashRecord
         {
             Id = id,
@@ -39,23 +34,39 @@ internal static class RecordFields
             Reference = created.Reference.Length > 0 ? created.Reference : null,
             Member = created.Member,
             CreatedAt = createdAt,
-            UpdatedAt = Time(map, "ut") ?? createdAt,
-            Status = Text(map, "st") == "r" ? RecordStatus.Retracted : RecordStatus.Active,
-            RetractedBy = Text(map, "rby"),
-            RetractedAt = Time(map, "rat"),
-            PositiveFeedback = Int(map, "fbp") ?? 0,
-            NegativeFeedback = Int(map, "fbn") ?? 0,
+            UpdatedAt = Time(overlay, "ut") ?? createdAt,
+            Status = Text(overlay, "st") == "r" ? RecordStatus.Retracted : RecordStatus.Active,
+            RetractedBy = Text(overlay, "rby"),
+            RetractedAt = Time(overlay, "rat"),
+            PositiveFeedback = Int(overlay, "fbp") ?? 0,
+            NegativeFeedback = Int(overlay, "fbn") ?? 0,
         };
     }
 
-    private static string? Text(Dictionary<string, RedisValue> map, string field) =>
-        map.TryGetValue(field, out var value) && (string?)value is { Length: > 0 } text ? text : null;
+    /// <summary>The overlay's value of a field (a Redis hash holds each field once).</summary>
+    private static bool Find(HashEntry[] overlay, string field, out RedisValue value)
+    {
+        foreach (var entry in overlay)
+        {
+            if (entry.Name == field)
+            {
+                value = entry.Value;
+                return true;
+            }
+        }
 
-    private static int? Int(Dictionary<string, RedisValue> map, string field) =>
-        Text(map, field) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
+        value = RedisValue.Null;
+        return false;
+    }
 
-    private static DateTimeOffset? Time(Dictionary<string, RedisValue> map, string field) =>
-        Text(map, field) is { } text ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(text, CultureInfo.InvariantCulture)) : null;
+    private static string? Text(HashEntry[] overlay, string field) =>
+        Find(overlay, field, out var value) && (string?)value is { Length: > 0 } text ? text : null;
+
+    private static int? Int(HashEntry[] overlay, string field) =>
+        Text(overlay, field) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : null;
+
+    private static DateTimeOffset? Time(HashEntry[] overlay, string field) =>
+        Text(overlay, field) is { } text ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(text, CultureInfo.InvariantCulture)) : null;
 }
 
 /// <summary>
