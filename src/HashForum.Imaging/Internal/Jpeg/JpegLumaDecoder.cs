@@ -1019,6 +1019,10 @@ internal static class JpegLumaDecoder
             if (scan.Component(0) == 0)
             {
                 (_lumaAcross, _lumaDown) = scan.Count == 1 ? (8, 8) : (8 * frame.Components[0].Horizontal, 8 * frame.Components[0].Vertical);
+
+                // The luminance buffer holds the frame's rows only (a partial last MCU row is clipped),
+                // so the last MCU row with a whole row below it is counted from the height; the chroma
+                // planes below are padded to whole MCUs and count by MCUs.
                 _lastLumaRow = (frame.Height / _lumaDown) - 2;
             }
 
