@@ -50,7 +50,6 @@ internal sealed class Segment : IIdSource
     private readonly int[] _startBase;
     private readonly int[] _entryBase;
     private readonly int[] _markBits;
-    private int _offsetBits;
     private int[] _startPool = [];
     private uint[] _entryPool = [];
     private long[]? _removedAt;
@@ -288,7 +287,6 @@ internal sealed class Segment : IIdSource
         }
 
         _startPool = LargeArrays.Uninitialized<int>(checked((int)startTotal));
-        _offsetBits = Bits.BitsFor(ValueCount + 1);
         _entryPool = LargeArrays.Uninitialized<uint>(checked((int)entryTotal));
         _suffixBits[0] = layout.Widths[0] - _prefixBits[0];
         chunk0Starts.CopyTo(_startPool, 0);
@@ -355,9 +353,9 @@ internal sealed class Segment : IIdSource
         var entries = _entryPool.AsSpan(_entryBase[c], values + EntryPadding);
         var fine = new int[(1 << fineBits) + 1];
         var marks = new uint[1 << fineBits];
-        var markBits = MarkBitsFor(_offsetBits, suffixBits);
+        var offsetBits = OffsetBits;
+        var markBits = MarkBitsFor(offsetBits, suffixBits);
         var markMask = (1u << markBits) - 1;
-        var offsetBits = _offsetBits;
         for (var bucket = 0; bucket < coarse.Length - 1; bucket++)
         {
             int from = coarse[bucket], to = coarse[bucket + 1];
@@ -397,15 +395,21 @@ internal sealed class Segment : IIdSource
         _markBits[c] = markBits;
     }
 
+    /// <summary>Bits of a run offset word that hold the run start (the values 0..ValueCount); the marks sit above.</summary>
+    private int OffsetBits => Bits.BitsFor(ValueCount + 1);
+
+    /// <summary>Widest run mark: 2^3 mark bits fill the spare byte of an offset at 10M values.</summary>
+    private const int MaxMarkBits = 3;
+
     /// <summary>
     /// Suffix bits summarised in a run's mark: the offset word keeps the run start in its low
     /// <paramref name="offsetBits"/> bits and, above them, one bit for each value of the suffix's low
-    /// k bits present in the run (k at most 3, so at 10M values the offset's spare byte).
+    /// k bits present in the run (k at most <see cref="MaxMarkBits"/>).
     /// </summary>
     private static int MarkBitsFor(int offsetBits, int suffixBits)
     {
         var k = 0;
-        while (k < (MarkBitsLimit ?? 3) && k < suffixBits && (2 << k) <= 32 - offsetBits)
+        while (k < (MarkBitsLimit ?? MaxMarkBits) && k < suffixBits && (2 << k) <= 32 - offsetBits)
         {
             k++;
         }
@@ -615,7 +619,6 @@ internal sealed class Segment : IIdSource
                 var variantsOf = new PrefixVariants(key >> (width - p), p, t);
                 var starts = startPool + _startBase[c];
                 var entries = entryPool + _entryBase[c];
-                var wanted = WantedMarks(qs, _markBits[c]);
                 int batch;
                 if (c == 0)
                 {
@@ -627,10 +630,12 @@ internal sealed class Segment : IIdSource
                     continue;
                 }
 
+                var wanted = WantedMarks(qs, _markBits[c]);
+                var offsetBits = OffsetBits;
                 while ((batch = variantsOf.Fill(variants, budgets)) > 0)
                 {
                     PrefetchStarts(starts, variants[..batch]);
-                    ReadRuns(starts, entries, variants[..batch], budgets[..batch], wanted, _offsetBits, runs);
+                    ReadRuns(starts, entries, variants[..batch], budgets[..batch], wanted, offsetBits, runs);
                     var found = FilterRuns(c, entries, hashes, runs[..(2 * batch)], budgets[..batch], qs, suffixMask, sb, thresholds, query, results);
                     VerifyAll(candidates, found, c, thresholds, query, results);
                 }
@@ -655,7 +660,7 @@ internal sealed class Segment : IIdSource
             var from = (int)word & offsetMask;
             var to = starts[variants[i] + 1] & offsetMask;
             var marks = word >> offsetBits;
-            var want = (uint)(wanted >> (Math.Min(budgets[i], 3) * 8)) & 0xFF;
+            var want = (uint)(wanted >> (Math.Min(budgets[i], MaxMarkBits) * 8)) & 0xFF;
             if ((marks & want) == 0)
             {
                 to = from;
@@ -673,9 +678,10 @@ internal sealed class Segment : IIdSource
     }
 
     /// <summary>
-    /// For budgets 0..3 (byte b of the result), the mark bits of the suffix values whose low
-    /// <paramref name="markBits"/> bits are within b of the query's: a run with none of them cannot
-    /// hold an entry whose whole suffix is within b, so its entries are not read.
+    /// For budgets 0..<see cref="MaxMarkBits"/> (byte b of the result), the mark bits of the suffix values
+    /// whose low <paramref name="markBits"/> bits are within b of the query's: a run with none of them
+    /// cannot hold an entry whose whole suffix is within b, so its entries are not read. A larger budget
+    /// wants every mark, as the last byte does.
     /// </summary>
     private static ulong WantedMarks(uint qs, int markBits)
     {
@@ -684,7 +690,7 @@ internal sealed class Segment : IIdSource
         for (var v = 0u; v < 1u << markBits; v++)
         {
             var d = BitOperations.PopCount(v ^ low);
-            for (var b = d; b <= 3; b++)
+            for (var b = d; b <= MaxMarkBits; b++)
             {
                 wanted |= 1UL << ((b * 8) + (int)v);
             }
